@@ -21,7 +21,15 @@ export type ErrorCode =
 	| 'SOCKET_CLOSED'
 	| 'TOO_MANY_REQUESTS'
 	| 'NOT_RUNNING'
-	| 'ABORTED';
+	| 'ABORTED'
+	| 'NOT_FOUND'
+	| 'LOOKUP_FAILED'
+	| 'STREAM_RESET'
+	| 'FLOW_CONTROL'
+	| 'PROTOCOL_VIOLATION'
+	| 'PAYMENT_REQUIRED'
+	| 'DISK_FULL'
+	| 'CORRUPT';
 
 export class TornetError extends Error {
 	readonly code: ErrorCode;
@@ -101,6 +109,30 @@ export class TornetError extends Error {
 
 	static notRunning(what: string) {
 		return new TornetError('NOT_RUNNING', what);
+	}
+
+	static notFound(what: string) {
+		return new TornetError('NOT_FOUND', `${what} was not found`);
+	}
+
+	static lookupFailed(why: string) {
+		return new TornetError('LOOKUP_FAILED', why);
+	}
+
+	static streamReset(code: number) {
+		return new TornetError('STREAM_RESET', `the peer reset the stream (code ${code})`);
+	}
+
+	static flowControl(why: string) {
+		return new TornetError('FLOW_CONTROL', why);
+	}
+
+	static protocolViolation(why: string) {
+		return new TornetError('PROTOCOL_VIOLATION', why);
+	}
+
+	static corrupt(what: string) {
+		return new TornetError('CORRUPT', `${what} failed verification`);
 	}
 
 	static aborted(what: string) {
