@@ -19,6 +19,29 @@ declare module 'sodium-native' {
 		nonce: Buf,
 		key: Buf,
 	): number;
+	export function crypto_aead_xchacha20poly1305_ietf_encrypt(
+		ciphertext: Buf,
+		message: Buf,
+		additionalData: Buf | null,
+		nsec: null,
+		nonce: Buf,
+		key: Buf,
+	): number;
+	export function crypto_aead_xchacha20poly1305_ietf_decrypt(
+		message: Buf,
+		nsec: null,
+		ciphertext: Buf,
+		additionalData: Buf | null,
+		nonce: Buf,
+		key: Buf,
+	): number;
+	export function crypto_stream_chacha20_ietf_xor_ic(
+		out: Buf,
+		input: Buf,
+		nonce: Buf,
+		counter: number,
+		key: Buf,
+	): void;
 	export function crypto_stream_chacha20_ietf_xor(out: Buf, input: Buf, nonce: Buf, key: Buf): void;
 	export function crypto_stream_chacha20_ietf(out: Buf, nonce: Buf, key: Buf): void;
 	export function crypto_scalarmult(out: Buf, secretKey: Buf, publicKey: Buf): void;
