@@ -3,33 +3,43 @@
  * A user-facing command turns a TornetError into one line and an exit code; anything else is a bug
  * and keeps its stack trace.
  */
-export type ErrorCode =
-	| 'BAD_ADDRESS'
-	| 'BAD_KEY_FILE'
-	| 'BAD_PACKET'
-	| 'BAD_MESSAGE'
-	| 'BAD_ARGUMENT'
-	| 'DECRYPT_FAILED'
-	| 'REPLAYED'
-	| 'HANDSHAKE_FAILED'
-	| 'RANK_TOO_LOW'
-	| 'BAD_SIGNATURE'
-	| 'REQUEST_TIMEOUT'
-	| 'UNKNOWN_METHOD'
-	| 'REMOTE_ERROR'
-	| 'CONNECTION_CLOSED'
-	| 'SOCKET_CLOSED'
-	| 'TOO_MANY_REQUESTS'
-	| 'NOT_RUNNING'
-	| 'ABORTED'
-	| 'NOT_FOUND'
-	| 'LOOKUP_FAILED'
-	| 'STREAM_RESET'
-	| 'FLOW_CONTROL'
-	| 'PROTOCOL_VIOLATION'
-	| 'PAYMENT_REQUIRED'
-	| 'DISK_FULL'
-	| 'CORRUPT';
+export const ERROR_CODES = [
+	'BAD_ADDRESS',
+	'BAD_KEY_FILE',
+	'BAD_PACKET',
+	'BAD_MESSAGE',
+	'BAD_ARGUMENT',
+	'DECRYPT_FAILED',
+	'REPLAYED',
+	'HANDSHAKE_FAILED',
+	'RANK_TOO_LOW',
+	'BAD_SIGNATURE',
+	'REQUEST_TIMEOUT',
+	'UNKNOWN_METHOD',
+	'REMOTE_ERROR',
+	'CONNECTION_CLOSED',
+	'SOCKET_CLOSED',
+	'TOO_MANY_REQUESTS',
+	'NOT_RUNNING',
+	'ABORTED',
+	'NOT_FOUND',
+	'LOOKUP_FAILED',
+	'STREAM_RESET',
+	'FLOW_CONTROL',
+	'PROTOCOL_VIOLATION',
+	'PAYMENT_REQUIRED',
+	'DISK_FULL',
+	'CORRUPT',
+	'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const codeSet: ReadonlySet<string> = new Set(ERROR_CODES);
+
+export function isErrorCode(value: string): value is ErrorCode {
+	return codeSet.has(value);
+}
 
 export class TornetError extends Error {
 	readonly code: ErrorCode;

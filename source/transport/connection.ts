@@ -63,7 +63,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 	private session: Session | undefined;
 	private nextPacketNumber = 0;
 	private readonly hostLink: ConnectionHost;
+	/** Separate buffers: a handler may send while the frames of a received packet are still being read. */
 	private readonly plaintext = Buffer.alloc(65_536);
+	private readonly received = Buffer.alloc(65_536);
 
 	constructor(options: {
 		host: ConnectionHost;
@@ -157,7 +159,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 	/** Called by the endpoint for each packet whose unmasked connection id is ours. */
 	receivePacket(packet: Buffer, header: Uint8Array, host: string, port: number): void {
 		if (!this.session || this.state !== 'open') return;
-		const result = this.session.open(packet, header, this.plaintext);
+		const result = this.session.open(packet, header, this.received);
 		if (!result.ok) {
 			this.stats.rejectedPackets++;
 			return;

@@ -143,8 +143,16 @@ export class HandshakeState {
 	}
 
 	writeMessage(payload: Uint8Array): Buffer {
-		if (!this.myTurn)
+		if (!this.myTurn) {
 			throw TornetError.protocolViolation('not our turn to write a handshake message');
+		}
+
+		// At most e, an encrypted s and two tags precede the payload in these patterns; checking
+		// first means a refused payload leaves the state untouched.
+		if (payload.length > MAX_NOISE_MESSAGE - 2 * DH_BYTES - 2 * TAG_BYTES) {
+			throw TornetError.badArgument(`a Noise message is at most ${MAX_NOISE_MESSAGE} bytes`);
+		}
+
 		const parts: Buffer[] = [];
 		for (const token of this.messages[this.index]) {
 			if (token === 'e') {
@@ -160,10 +168,6 @@ export class HandshakeState {
 
 		parts.push(this.symmetric.encryptAndHash(payload));
 		const message = Buffer.concat(parts);
-		if (message.length > MAX_NOISE_MESSAGE) {
-			throw TornetError.badArgument(`a Noise message is at most ${MAX_NOISE_MESSAGE} bytes`);
-		}
-
 		this.index++;
 		return message;
 	}
