@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+import process from 'node:process';
+import meow from 'meow';
+import {HELP} from './source/cli/help.js';
+import {EXIT_USAGE, runCommand, UsageError} from './source/cli/exit.js';
+import {idCommand} from './source/cli/id.js';
+import {pingCommand} from './source/cli/ping.js';
+import {rankCommand} from './source/cli/rank.js';
+import {dataDirectory} from './source/cli/options.js';
+import {startHeadless} from './source/cli/start.js';
+
+const cli = meow(HELP, {
+	importMeta: import.meta,
+	allowUnknownFlags: false,
+	flags: {
+		data: {type: 'string'},
+		port: {type: 'number'},
+		host: {type: 'string'},
+		announce: {type: 'string'},
+		minRank: {type: 'number'},
+		headless: {type: 'boolean', default: false},
+		count: {type: 'number'},
+		target: {type: 'number'},
+		threads: {type: 'number'},
+		json: {type: 'boolean', default: false},
+	},
+});
+
+const [command = 'start', ...rest] = cli.input;
+const {flags} = cli;
+
+async function main(): Promise<number> {
+	switch (command) {
+		case 'start': {
+			return runCommand('start', async () => startHeadless(flags));
+		}
+
+		case 'id': {
+			return runCommand('id', async () => idCommand(flags));
+		}
+
+		case 'ping': {
+			return runCommand('ping', async () => pingCommand(rest[0], flags));
+		}
+
+		case 'rank': {
+			return runCommand('rank', async () => {
+				if (flags.target === undefined) throw new UsageError('rank needs --target <bits>');
+				return rankCommand({
+					dataDir: dataDirectory(flags.data),
+					target: flags.target,
+					threads: flags.threads,
+					json: flags.json,
+					stdout: process.stdout,
+					stderr: process.stderr,
+				});
+			});
+		}
+
+		default: {
+			process.stderr.write(
+				`tornet: unknown command ${JSON.stringify(command)}\nRun \`tornet --help\` for usage.\n`,
+			);
+			return EXIT_USAGE;
+		}
+	}
+}
+
+process.exitCode = await main();

@@ -1,0 +1,29 @@
+/** The whole of `tornet --help`. Keep it true: every command and flag here exists. */
+export const HELP = `
+  Usage
+    $ tornet [start]               run a node (console on a terminal, log lines otherwise)
+    $ tornet id                    print this node's id, public key, rank and address
+    $ tornet ping <address>        handshake with a node and measure the round trip
+    $ tornet rank --target <bits>  raise this identity's proof-of-work rank (resumable)
+
+  Addresses look like <64 hex digits of public key>@host:port, as \`tornet id\` prints them.
+
+  Options
+    --data <dir>        data directory (default: $TORNET_DATA or ~/.tornet)
+    --port <n>          UDP port to listen on (default: 7600; 0 picks a free port)
+    --host <ip>         interface to bind (default: 0.0.0.0)
+    --announce <host>   host to put in our address when it differs from --host
+    --min-rank <bits>   refuse peers whose rank is below this (default: 0)
+    --headless          log lines instead of the console, even on a terminal
+    --count <n>         ping: how many pings to send (default: 3)
+    --target <bits>     rank: the rank to reach
+    --threads <n>       rank: worker threads (default: one per core)
+    --json              machine-readable output
+    --help, --version
+
+  Examples
+    $ tornet --port 7600
+    $ tornet id --json
+    $ tornet ping 3b6a27bc...e1f0@203.0.113.7:7600
+    $ tornet rank --target 20
+`;
