@@ -13,10 +13,11 @@ const LAYERS = [
 	['wire'],
 	['transport'],
 	['rpc'],
-	// The simulator is a network for the DHT's own code: it sits beside it, not above.
-	['dht', 'sim'],
+	['dht'],
 	['chunks'],
 	['market'],
+	// The simulator runs the real DHT, chunk and market code over an in-memory network.
+	['sim'],
 	['node'],
 	['ui'],
 	['cli'],
