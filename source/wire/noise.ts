@@ -64,7 +64,7 @@ export type HandshakeOptions = {
 	prologue: Uint8Array;
 	/** Local static key pair (XX both sides, IK both sides). */
 	s?: DhKeyPair;
-	/** Fixed local ephemeral key pair: for test vectors only; otherwise one is generated. */
+	/** Local ephemeral key pair made by the caller (tornet signs it; test vectors fix it); otherwise one is generated. */
 	e?: DhKeyPair;
 	/** Remote static public key known beforehand (IK initiator). */
 	rs?: Uint8Array;
