@@ -1,0 +1,26 @@
+import type {CongestionController} from './congestion.js';
+import {Cubic} from './cubic.js';
+import {Ledbat} from './ledbat.js';
+import {NewReno} from './new-reno.js';
+
+export type CongestionKind = 'cubic' | 'newreno' | 'ledbat';
+
+/** `ledbat` for background serving (yields to other traffic), `cubic` for the owner's own. */
+export function createCongestionController(
+	kind: CongestionKind,
+	maxDatagramSize?: number,
+): CongestionController {
+	switch (kind) {
+		case 'newreno': {
+			return new NewReno(maxDatagramSize);
+		}
+
+		case 'ledbat': {
+			return new Ledbat(maxDatagramSize);
+		}
+
+		default: {
+			return new Cubic(maxDatagramSize);
+		}
+	}
+}
