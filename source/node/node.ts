@@ -1,11 +1,17 @@
+import {EventEmitter} from 'node:events';
 import {mkdir} from 'node:fs/promises';
 import {formatAddress, parseAddress, type NodeAddress} from '../identity/address.js';
+import {idToHex} from '../identity/id.js';
 import {loadOrCreateIdentity} from '../identity/key-file.js';
 import type {Identity} from '../identity/keys.js';
-import {Rpc} from '../rpc/rpc.js';
 import {registerPing, requestPing, type PingResult} from '../rpc/ping.js';
+import {Rpc} from '../rpc/rpc.js';
+import type {Connection} from '../transport/connection.js';
 import {Endpoint} from '../transport/endpoint.js';
 import {announceHost} from './announce-host.js';
+import {loadSettings, saveSettings, validateSettings} from './settings.js';
+import type {Settings, Snapshot} from './snapshot.js';
+import {StatsSampler} from './stats-sampler.js';
 
 export type NodeOptions = {
 	dataDir: string;
@@ -14,40 +20,59 @@ export type NodeOptions = {
 	host?: string;
 	/** Host to announce in our address, when it differs from what we bind (NAT, containers). */
 	announce?: string;
+	/** Overrides the saved setting for this run. */
 	minRank?: number;
 	/** Tests may inject an identity instead of using the data dir's key file. */
 	identity?: Identity;
+	/** Produce a stats snapshot every second (the console and control socket read it). */
+	stats?: boolean;
 };
 
+type NodeEvents = {snapshot: [snapshot: Snapshot]};
+
+/** Measure each peer's round trip this often with an RPC ping (it doubles as keepalive). */
+const RTT_PROBE_MS = 5000;
+/** Weight of a new RTT sample in the smoothed value (RFC 6298's 1/8). */
+const RTT_GAIN = 1 / 8;
+
 /**
- * A tornet node: identity, one UDP endpoint, RPC. The layers above (DHT, chunks, market) attach
- * their methods to `rpc` as they land.
+ * A tornet node: identity, one UDP endpoint, RPC, settings and the 1 Hz stats snapshot. The layers
+ * above (DHT, chunks, market) attach their methods to `rpc` as they land.
  */
-export class TornetNode {
+export class TornetNode extends EventEmitter<NodeEvents> {
 	readonly identity: Identity;
 	readonly endpoint: Endpoint;
 	readonly rpc = new Rpc();
 	readonly options: NodeOptions;
 	readonly startedAt = Date.now();
+	private currentSettings: Settings;
 	private announcedHost = '127.0.0.1';
 	private boundPort = 0;
+	private readonly rtt = new WeakMap<Connection, number>();
+	private readonly timers: NodeJS.Timeout[] = [];
+	private sampler: StatsSampler | undefined;
+	private latest: Snapshot | undefined;
 
 	static async open(options: NodeOptions): Promise<TornetNode> {
 		await mkdir(options.dataDir, {recursive: true, mode: 0o700});
 		const identity = options.identity ?? (await loadOrCreateIdentity(options.dataDir)).identity;
-		const node = new TornetNode(options, identity);
+		const settings = await loadSettings(options.dataDir);
+		if (options.minRank !== undefined) settings.minRank = options.minRank;
+		const node = new TornetNode(options, identity, settings);
 		await node.listen();
 		return node;
 	}
 
-	private constructor(options: NodeOptions, identity: Identity) {
+	private constructor(options: NodeOptions, identity: Identity, settings: Settings) {
+		super();
 		this.options = options;
 		this.identity = identity;
+		this.currentSettings = settings;
 		this.endpoint = new Endpoint({
 			identity,
 			port: options.port,
 			host: options.host ?? '0.0.0.0',
-			minRank: options.minRank,
+			minRank: settings.minRank,
 		});
 		this.endpoint.on('connection', (connection) => {
 			this.rpc.attach(connection);
@@ -59,6 +84,7 @@ export class TornetNode {
 		const {host, port} = await this.endpoint.listen();
 		this.boundPort = port;
 		this.announcedHost = this.options.announce ?? announceHost(host);
+		if (this.options.stats) this.startStats();
 	}
 
 	get port(): number {
@@ -74,6 +100,25 @@ export class TornetNode {
 		});
 	}
 
+	get settings(): Settings {
+		return {...this.currentSettings};
+	}
+
+	/** Validate, apply at once, and persist. */
+	async updateSettings(change: Partial<Settings>): Promise<Settings> {
+		const next = validateSettings({...this.currentSettings, ...change});
+		await saveSettings(this.options.dataDir, next);
+		this.currentSettings = next;
+		this.endpoint.minRank = next.minRank;
+		return this.settings;
+	}
+
+	/** The latest 1 Hz snapshot (taken now if stats are off or none exists yet). */
+	snapshot(): Snapshot {
+		this.latest ??= this.takeSnapshot();
+		return this.latest;
+	}
+
 	async ping(address: NodeAddress | string, signal?: AbortSignal): Promise<PingResult> {
 		const target = typeof address === 'string' ? parseAddress(address) : address;
 		const started = performance.now();
@@ -81,10 +126,58 @@ export class TornetNode {
 		const handshakeMs = performance.now() - started;
 		this.rpc.attach(connection);
 		const result = await requestPing(this.rpc, connection, signal);
+		this.recordRtt(connection, result.rttMs);
 		return {...result, handshakeMs};
 	}
 
 	async close(): Promise<void> {
+		for (const timer of this.timers) clearInterval(timer);
 		await this.endpoint.close();
+	}
+
+	private startStats(): void {
+		const every = (ms: number, run: () => void) => {
+			const timer = setInterval(run, ms);
+			timer.unref();
+			this.timers.push(timer);
+		};
+
+		every(1000, () => {
+			this.latest = this.takeSnapshot();
+			this.emit('snapshot', this.latest);
+		});
+		every(RTT_PROBE_MS, () => {
+			for (const connection of this.endpoint.connections()) {
+				if (!connection.isOpen) continue;
+				requestPing(this.rpc, connection).then(
+					(result) => {
+						this.recordRtt(connection, result.rttMs);
+					},
+					() => undefined, // A lost probe is the next probe's business.
+				);
+			}
+		});
+	}
+
+	private takeSnapshot(): Snapshot {
+		this.sampler ??= new StatsSampler({
+			idHex: idToHex(this.identity.id),
+			address: this.address,
+			rank: this.identity.rank,
+			port: this.boundPort,
+			startedAt: this.startedAt,
+			connections: () => this.endpoint.connections(),
+			rttOf: (connection) => this.rtt.get(connection),
+			settings: () => this.settings,
+		});
+		return this.sampler.sample();
+	}
+
+	private recordRtt(connection: Connection, sample: number): void {
+		const previous = this.rtt.get(connection);
+		this.rtt.set(
+			connection,
+			previous === undefined ? sample : previous + RTT_GAIN * (sample - previous),
+		);
 	}
 }
