@@ -4,7 +4,7 @@ import {decodeMessage, encodeMessage, isValidMethod, type RpcMessage} from './me
 
 export type RequestContext = {connection: Connection};
 export type Handler = (body: Buffer, context: RequestContext) => Uint8Array | Promise<Uint8Array>;
-export type NoticeHandler = (body: Buffer, context: RequestContext) => void;
+export type NoticeHandler = (body: Buffer, context: RequestContext) => void | Promise<void>;
 
 export type RequestOptions = {
 	/** Milliseconds to wait for each attempt. */
@@ -93,6 +93,8 @@ export class Rpc {
 		options: RequestOptions = {},
 	): Promise<Buffer> {
 		this.attach(connection);
+		// Checked here, not only by the peer: a name over 255 bytes would corrupt its length byte.
+		if (!isValidMethod(method)) throw TornetError.badArgument(`bad method name ${method}`);
 		if (this.pending.size >= MAX_PENDING)
 			throw TornetError.tooManyRequests(`${MAX_PENDING} requests already in flight`);
 		const retries = options.retries ?? 0;
@@ -165,6 +167,7 @@ export class Rpc {
 	}
 
 	notify(connection: Connection, method: string, body: Uint8Array): void {
+		if (!isValidMethod(method)) throw TornetError.badArgument(`bad method name ${method}`);
 		this.attach(connection);
 		connection.sendDatagram(encodeMessage({type: 'notice', method, body}));
 	}
@@ -197,7 +200,14 @@ export class Rpc {
 				const handler = this.noticeHandlers.get(message.method);
 				if (!handler) return;
 				try {
-					handler(Buffer.from(message.body), {connection});
+					// An async handler's rejection must not escape either: Node ends the process on an
+					// unhandled rejection, and here the peer would decide when.
+					const result = handler(Buffer.from(message.body), {connection});
+					if (result instanceof Promise) {
+						result.catch(() => {
+							this.stats.badMessages++;
+						});
+					}
 				} catch {
 					this.stats.badMessages++;
 				}

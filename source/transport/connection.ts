@@ -2,7 +2,8 @@ import {EventEmitter} from 'node:events';
 import {TornetError} from '../errors.js';
 import {Reader} from '../util/varint.js';
 import type {PeerIdentity} from '../wire/handshake.js';
-import {MAX_PACKET_NUMBER, PACKET_OVERHEAD, Session} from '../wire/session.js';
+import {CID_BYTES} from '../wire/header-protection.js';
+import {MAX_PACKET_NUMBER, PACKET_OVERHEAD, readU32, Session} from '../wire/session.js';
 import {
 	CloseCode,
 	datagramFrameLength,
@@ -21,6 +22,8 @@ export const BASE_PACKET_BYTES = 1200;
 export const KEEPALIVE_MS = 15_000;
 /** Close a connection that has heard nothing for this long. */
 export const IDLE_TIMEOUT_MS = 60_000;
+/** Room for the plaintext of any UDP datagram. */
+const PLAINTEXT_BUFFER_BYTES = 65_536;
 /** Small packets get up to this much random padding, so their lengths say little about content. */
 const MAX_RANDOM_PADDING = 64;
 
@@ -30,6 +33,8 @@ export type ConnectionState = 'handshaking' | 'open' | 'closed';
 export type ConnectionHost = {
 	sendPacket(packet: Buffer, host: string, port: number): void;
 	release(connection: Connection): void;
+	/** The peer proved it owns its address: the first authenticated packet of a responder. */
+	confirmed(connection: Connection): void;
 	now(): number;
 };
 
@@ -63,9 +68,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 	private session: Session | undefined;
 	private nextPacketNumber = 0;
 	private readonly hostLink: ConnectionHost;
-	/** Separate buffers: a handler may send while the frames of a received packet are still being read. */
-	private readonly plaintext = Buffer.alloc(65_536);
-	private readonly received = Buffer.alloc(65_536);
+	/**
+	 * Separate buffers: a handler may send while the frames of a received packet are still being read.
+	 * Both are made on first use, so a connection that never confirms (a handshake flood fills the
+	 * table with them) costs no 128 KiB.
+	 */
+	private sendBuffer: Buffer | undefined;
+	private receiveBuffer: Buffer | undefined;
 
 	constructor(options: {
 		host: ConnectionHost;
@@ -93,6 +102,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 			lastReceived: now,
 			lastSent: now,
 		};
+	}
+
+	private get plaintext(): Buffer {
+		this.sendBuffer ??= Buffer.alloc(PLAINTEXT_BUFFER_BYTES);
+		return this.sendBuffer;
+	}
+
+	private get received(): Buffer {
+		this.receiveBuffer ??= Buffer.alloc(PLAINTEXT_BUFFER_BYTES);
+		return this.receiveBuffer;
 	}
 
 	/** Called by the endpoint when the handshake completes. */
@@ -168,9 +187,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 		this.stats.packetsReceived++;
 		this.stats.bytesReceived += packet.length;
 		this.stats.lastReceived = this.hostLink.now();
-		this.confirmed = true;
-		// Only an authenticated packet may move the connection to a new address (NAT rebinding).
-		if (host !== this.host || port !== this.port) {
+		if (!this.confirmed) {
+			this.confirmed = true;
+			this.hostLink.confirmed(this);
+		}
+
+		// Only an authenticated packet may move the connection to a new address (NAT rebinding), and
+		// only the newest one (RFC 9000 §9.3): a late packet from the old address must not move it back.
+		const newest = readU32(header, CID_BYTES) === this.session.highestReceived;
+		if (newest && (host !== this.host || port !== this.port)) {
 			this.host = host;
 			this.port = port;
 		}

@@ -46,6 +46,16 @@ export type EndpointStats = {
 	cookieRepliesSent: number;
 };
 
+/** How full each per-peer table is; each has a fixed bound, so a flood cannot grow memory. */
+export type EndpointTables = {
+	connections: number;
+	unconfirmed: number;
+	handshakes: number;
+	cookies: number;
+	peers: number;
+	timestamps: number;
+};
+
 type EndpointEvents = {
 	connection: [connection: Connection];
 	listening: [];
@@ -97,10 +107,20 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 	private readonly cookieJar: CookieJar;
 	private readonly guard: HandshakeGuard;
 	private readonly peers = new Map<string, Connection>();
+	/** Handshakes we started, by peer public key (hex) and address; entries leave when they settle. */
+	private readonly connecting = new Map<string, Promise<Connection>>();
 	private readonly link: ConnectionHost;
 	private ticker: NodeJS.Timeout | undefined;
 	private lastTimestamp = 0;
 	private closed = false;
+	/** Responder connections not yet confirmed by the initiator: kept as a count, read per initiation. */
+	private unconfirmed = 0;
+	private sendsInFlight = 0;
+	private drained: (() => void) | undefined;
+	/** dgram calls this once per send, sent or failed; one function for all, no closure per packet. */
+	private readonly afterSend = () => {
+		if (--this.sendsInFlight === 0 && this.drained) this.drained();
+	};
 
 	constructor(options: EndpointOptions) {
 		super();
@@ -129,6 +149,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 			},
 			release: (connection) => {
 				this.release(connection);
+			},
+			confirmed: () => {
+				this.unconfirmed--;
 			},
 			now: () => performance.now(),
 		};
@@ -167,6 +190,17 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 		return this.table.size;
 	}
 
+	tableSizes(): EndpointTables {
+		return {
+			connections: this.table.size,
+			unconfirmed: this.unconfirmed,
+			handshakes: this.handshakes.size,
+			cookies: this.cookies.size,
+			peers: this.peers.size,
+			timestamps: this.guard.rememberedIdentities,
+		};
+	}
+
 	connections(): Connection[] {
 		return [...this.table.values()];
 	}
@@ -174,8 +208,24 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 	/** An open connection to the peer, reusing one that exists. */
 	async connect(address: NodeAddress): Promise<Connection> {
 		if (this.closed) throw TornetError.socketClosed();
-		const existing = this.peers.get(address.publicKey.toString('hex'));
+		const key = address.publicKey.toString('hex');
+		const existing = this.peers.get(key);
 		if (existing?.isOpen) return existing;
+		// Concurrent connects to one peer share one handshake: a second handshake would replace the
+		// first connection on the peer's side, leaving ours to a connection the peer has dropped.
+		const dialing = `${key}@${address.host}:${address.port}`;
+		const inFlight = this.connecting.get(dialing);
+		if (inFlight) return inFlight;
+		const attempt = this.handshake(address);
+		this.connecting.set(dialing, attempt);
+		try {
+			return await attempt;
+		} finally {
+			if (this.connecting.get(dialing) === attempt) this.connecting.delete(dialing);
+		}
+	}
+
+	private async handshake(address: NodeAddress): Promise<Connection> {
 		const host = isIP(address.host) ? address.host : await this.resolve(address.host);
 		return new Promise<Connection>((resolve, reject) => {
 			const connection = new Connection({
@@ -208,9 +258,18 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 
 	async close(): Promise<void> {
 		if (this.closed) return;
-		this.closed = true;
 		clearInterval(this.ticker);
+		// Close connections before marking the endpoint closed: `send` drops everything after, and
+		// peers should hear our CLOSE frames instead of waiting out their idle timeout.
 		for (const connection of [...this.table.values()]) connection.close('endpoint closing');
+		this.closed = true;
+		// dgram resolves even an IP literal asynchronously: let those last sends leave first.
+		if (this.sendsInFlight > 0) {
+			await new Promise<void>((resolve) => {
+				this.drained = resolve;
+			});
+		}
+
 		await new Promise<void>((resolve) => {
 			this.socket.close(() => {
 				resolve();
@@ -306,10 +365,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 	}
 
 	private receiveInitiation(packet: Buffer, host: string, port: number): void {
-		if (
-			this.guard.underLoad(this.unconfirmedCount()) &&
-			!this.cookieJar.checkMac2(packet, host, port)
-		) {
+		if (this.guard.underLoad(this.unconfirmed) && !this.cookieJar.checkMac2(packet, host, port)) {
 			const reply = this.cookieJar.reply(mac1Of(packet), host, port, packet.length);
 			if (reply) {
 				this.stats.cookieRepliesSent++;
@@ -356,6 +412,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 		const cid = this.table.add(connection);
 		if (!cid) return;
 		connection.localCid = cid;
+		this.unconfirmed++;
 		const {packet: response, keys} = createResponse(accepted, {
 			identity: this.identity,
 			localCid: cid,
@@ -387,14 +444,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 		return false;
 	}
 
-	private unconfirmedCount(): number {
-		let count = 0;
-		for (const connection of this.table.values()) if (!connection.isConfirmed) count++;
-		return count;
-	}
-
 	private release(connection: Connection): void {
 		this.table.delete(connection.localCid);
+		if (!connection.isConfirmed) this.unconfirmed--;
 		const key = connection.peer.publicKey.toString('hex');
 		if (this.peers.get(key) === connection) this.peers.delete(key);
 		const handshake = this.handshakes.get(connection);
@@ -422,7 +474,13 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 
 	private send(packet: Buffer, host: string, port: number): void {
 		if (this.closed) return;
-		this.socket.send(packet, port, host, noop);
+		try {
+			this.socket.send(packet, port, host, this.afterSend);
+		} catch {
+			return; // A bad port throws at once; nothing was queued, so nothing to wait for.
+		}
+
+		this.sendsInFlight++;
 	}
 
 	private async resolve(name: string): Promise<string> {
@@ -434,5 +492,3 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 		}
 	}
 }
-
-function noop(): void {}

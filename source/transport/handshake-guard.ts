@@ -3,8 +3,8 @@
  * many connections not yet confirmed, the endpoint demands cookies (no state, no Diffie-Hellman for
  * spoofed sources). Per-identity timestamps stop replayed initiations; that table is bounded too.
  */
-const MAX_UNCONFIRMED = 256;
-const MAX_TIMESTAMPS = 16_384;
+export const MAX_UNCONFIRMED = 256;
+export const MAX_TIMESTAMPS = 16_384;
 
 export class HandshakeGuard {
 	private readonly perSecond: number;
@@ -20,6 +20,11 @@ export class HandshakeGuard {
 		return (
 			unconfirmed >= MAX_UNCONFIRMED || Math.max(this.thisSecond, this.lastSecond) >= this.perSecond
 		);
+	}
+
+	/** Identities whose newest initiation timestamp is remembered; at most MAX_TIMESTAMPS. */
+	get rememberedIdentities(): number {
+		return this.timestamps.size;
 	}
 
 	count(): void {

@@ -160,6 +160,9 @@ export function readInitiation(
 	identity: Identity,
 	keys: ResponderKeys,
 ): AcceptedInitiation | TornetError {
+	// The endpoint's mac1 check bounds the length already; a decoder of network input checks anyway.
+	if (packet.length < MIN_INITIATION_BYTES || packet.length > MAX_HANDSHAKE_BYTES)
+		return TornetError.handshakeFailed('initiation length out of range');
 	const message = Buffer.from(packet.subarray(0, packet.length - 2 * MAC_BYTES));
 	applyMask(message, 0, KEY_BYTES, KEY_BYTES, keys.maskKey);
 	const ephemeral = generateDhKeyPair();

@@ -81,6 +81,9 @@ export class Session {
 		const packetNumber = readU32(header, CID_BYTES);
 		if (!this.replay.check(packetNumber)) return {ok: false, reason: 'replayed'};
 		const epoch = epochOf(packetNumber);
+		// Packet numbers only count up, so a packet two epochs past the newest one opened means 4M
+		// packets lost in a row: it is forged or corrupt. Refuse it before deriving keys for it.
+		if (epoch > this.receiveEpoch + 1) return {ok: false, reason: 'decrypt'};
 		const key = this.receiveKeys.key(epoch);
 		if (!key) return {ok: false, reason: 'expired'};
 		this.setNonce(this.receiveKeys.iv, packetNumber);

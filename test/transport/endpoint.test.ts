@@ -5,6 +5,7 @@ import {Endpoint} from '../../source/transport/endpoint.js';
 import type {Connection} from '../../source/transport/connection.js';
 import {isTornetError} from '../../source/errors.js';
 import {identityWithRank} from '../helpers/identities.js';
+import {quiescent} from '../helpers/raw-peer.js';
 
 async function pair(
 	t: {teardown(fn: () => Promise<void>): void},
