@@ -8,6 +8,7 @@ import {pingCommand} from './source/cli/ping.js';
 import {rankCommand} from './source/cli/rank.js';
 import {dataDirectory} from './source/cli/options.js';
 import {startHeadless} from './source/cli/start.js';
+import {peersCommand, statusCommand} from './source/cli/status.js';
 
 const cli = meow(HELP, {
 	importMeta: import.meta,
@@ -37,6 +38,14 @@ async function main(): Promise<number> {
 
 		case 'id': {
 			return runCommand('id', async () => idCommand(flags));
+		}
+
+		case 'status': {
+			return runCommand('status', async () => statusCommand(flags));
+		}
+
+		case 'peers': {
+			return runCommand('peers', async () => peersCommand(flags));
 		}
 
 		case 'ping': {

@@ -3,6 +3,8 @@ export const HELP = `
   Usage
     $ tornet [start]               run a node (console on a terminal, log lines otherwise)
     $ tornet id                    print this node's id, public key, rank and address
+    $ tornet status                what the running node is doing (via its control socket)
+    $ tornet peers                 the running node's peers
     $ tornet ping <address>        handshake with a node and measure the round trip
     $ tornet rank --target <bits>  raise this identity's proof-of-work rank (resumable)
 

@@ -7,7 +7,7 @@ const LOG_INTERVAL_MS = 10_000; // One status line per 10 s in a log; a terminal
 
 /** `tornet start --headless`: the node with plain log lines, for services, pipes and containers. */
 export async function startHeadless(flags: CommonFlags): Promise<number> {
-	const node = await TornetNode.open(nodeOptions(flags));
+	const node = await TornetNode.open(nodeOptions(flags, {stats: true, control: true}));
 	const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 	log(`tornet node ${idToHex(node.identity.id)} rank ${node.identity.rank}`);
 	log(`listening on ${node.address}`);

@@ -9,6 +9,7 @@ import {Rpc} from '../rpc/rpc.js';
 import type {Connection} from '../transport/connection.js';
 import {Endpoint} from '../transport/endpoint.js';
 import {announceHost} from './announce-host.js';
+import {ControlServer} from './control-server.js';
 import {loadSettings, saveSettings, validateSettings} from './settings.js';
 import type {Settings, Snapshot} from './snapshot.js';
 import {StatsSampler} from './stats-sampler.js';
@@ -26,6 +27,8 @@ export type NodeOptions = {
 	identity?: Identity;
 	/** Produce a stats snapshot every second (the console and control socket read it). */
 	stats?: boolean;
+	/** Listen on the data directory's control socket for one-shot commands (`tornet status` …). */
+	control?: boolean;
 };
 
 type NodeEvents = {snapshot: [snapshot: Snapshot]};
@@ -52,6 +55,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 	private readonly timers: NodeJS.Timeout[] = [];
 	private sampler: StatsSampler | undefined;
 	private latest: Snapshot | undefined;
+	private control: ControlServer | undefined;
 
 	static async open(options: NodeOptions): Promise<TornetNode> {
 		await mkdir(options.dataDir, {recursive: true, mode: 0o700});
@@ -85,6 +89,17 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 		this.boundPort = port;
 		this.announcedHost = this.options.announce ?? announceHost(host);
 		if (this.options.stats) this.startStats();
+		if (this.options.control) {
+			this.control = new ControlServer(this.options.dataDir);
+			this.control.handle('status', async () => this.snapshot());
+			this.control.handle('peers', async () => this.snapshot().peers);
+			try {
+				await this.control.listen();
+			} catch (error) {
+				await this.endpoint.close();
+				throw error;
+			}
+		}
 	}
 
 	get port(): number {
@@ -132,6 +147,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 
 	async close(): Promise<void> {
 		for (const timer of this.timers) clearInterval(timer);
+		await this.control?.close();
 		await this.endpoint.close();
 	}
 

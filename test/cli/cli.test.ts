@@ -64,7 +64,27 @@ test('ping between two processes reports the peer id, rank and RTT', async (t) =
 	t.is(result.peerId, (JSON.parse(serverId.stdout) as {id: string}).id);
 	t.is(result.received, 2);
 	t.true(result.rttMs.median > 0);
+
+	const status = await runCli(['status', '--data', serverData, '--json']);
+	t.is(status.code, 0, status.stderr);
+	const snapshot = JSON.parse(status.stdout) as {self: {idHex: string}; peers: unknown[]};
+	t.is(snapshot.self.idHex, result.peerId);
+	// The ping processes have closed their connections (CLOSE frames), so no peer remains.
+	t.deepEqual(snapshot.peers, []);
+	const peers = await runCli(['peers', '--data', serverData]);
+	t.is(peers.code, 0);
+	t.is(peers.stdout, 'no peers\n');
+
+	const second = await runCli(['start', '--headless', '--data', serverData, '--port', '0']);
+	t.is(second.code, 2, 'a second node on the same data directory is refused');
+	t.regex(second.stderr, /already running/);
 	t.is(await server.stop(), 0, 'SIGTERM stops the node cleanly');
+});
+
+test('status without a running node says so in one line', async (t) => {
+	const result = await runCli(['status', '--data', await dataDir()]);
+	t.is(result.code, 1);
+	t.regex(result.stderr, /^tornet status: NOT_RUNNING: no node is running/);
 });
 
 test('usage errors exit 2 with one line and no stack trace', async (t) => {

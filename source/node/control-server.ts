@@ -1,0 +1,120 @@
+import {chmod, unlink} from 'node:fs/promises';
+import net from 'node:net';
+import {join} from 'node:path';
+import {TornetError} from '../errors.js';
+import {
+	CONTROL_SOCKET_NAME,
+	errorReply,
+	LineSplitter,
+	parseRequest,
+	type ControlReply,
+} from './control-protocol.js';
+
+export type ControlHandler = (
+	params: Record<string, unknown>,
+	progress: (value: unknown) => void,
+) => Promise<unknown>;
+
+/** Clients at once: one-shot commands and a console or two; more are turned away. */
+const MAX_CLIENTS = 16;
+
+/**
+ * The node's local control socket: a Unix socket in the data directory, owner-only (the directory
+ * is 0700 and the socket 0600), through which one-shot commands talk to a running node.
+ */
+export class ControlServer {
+	private readonly server: net.Server;
+	private readonly handlers = new Map<string, ControlHandler>();
+	readonly path: string;
+
+	constructor(dataDir: string) {
+		this.path = join(dataDir, CONTROL_SOCKET_NAME);
+		this.server = net.createServer((socket) => {
+			this.serve(socket);
+		});
+		this.server.maxConnections = MAX_CLIENTS;
+	}
+
+	handle(method: string, handler: ControlHandler): void {
+		this.handlers.set(method, handler);
+	}
+
+	async listen(): Promise<void> {
+		await this.removeStaleSocket();
+		await new Promise<void>((resolve, reject) => {
+			this.server.once('error', reject);
+			this.server.listen(this.path, () => {
+				this.server.off('error', reject);
+				resolve();
+			});
+		});
+		await chmod(this.path, 0o600);
+	}
+
+	async close(): Promise<void> {
+		await new Promise<void>((resolve) => {
+			this.server.close(() => {
+				resolve();
+			});
+		});
+	}
+
+	/** A socket file left by a node that died is removed; one that answers means a node is running. */
+	private async removeStaleSocket(): Promise<void> {
+		const alive = await new Promise<boolean>((resolve) => {
+			const probe = net.connect(this.path);
+			probe.once('connect', () => {
+				probe.destroy();
+				resolve(true);
+			});
+			probe.once('error', () => {
+				resolve(false);
+			});
+		});
+		if (alive)
+			throw TornetError.badArgument(
+				`a node is already running with this data directory (${this.path})`,
+			);
+		await unlink(this.path).catch(() => undefined);
+	}
+
+	private serve(socket: net.Socket): void {
+		socket.setEncoding('utf8');
+		const lines = new LineSplitter();
+		const send = (reply: ControlReply) => {
+			if (!socket.destroyed) socket.write(JSON.stringify(reply) + '\n');
+		};
+
+		socket.on('data', (chunk: string) => {
+			const withinBound = lines.push(chunk, (line) => {
+				const request = parseRequest(line);
+				if (request instanceof TornetError) {
+					send(errorReply(0, request));
+					return;
+				}
+
+				const handler = this.handlers.get(request.method);
+				if (!handler) {
+					send(errorReply(request.id, TornetError.unknownMethod(request.method)));
+					return;
+				}
+
+				handler(request.params, (progress) => {
+					send({id: request.id, progress});
+				}).then(
+					(result) => {
+						send({id: request.id, result: result ?? null});
+					},
+					(error: unknown) => {
+						send(errorReply(request.id, error));
+					},
+				);
+			});
+			if (!withinBound) {
+				send(errorReply(0, TornetError.badMessage('control line too long')));
+				socket.destroy();
+			}
+		});
+		socket.on('error', () => undefined);
+	}
+}
