@@ -7,6 +7,7 @@ import {idCommand} from './source/cli/id.js';
 import {pingCommand} from './source/cli/ping.js';
 import {rankCommand} from './source/cli/rank.js';
 import {dataDirectory} from './source/cli/options.js';
+import {startConsole} from './source/cli/console.js';
 import {startHeadless} from './source/cli/start.js';
 import {peersCommand, statusCommand} from './source/cli/status.js';
 
@@ -20,6 +21,7 @@ const cli = meow(HELP, {
 		announce: {type: 'string'},
 		minRank: {type: 'number'},
 		headless: {type: 'boolean', default: false},
+		color: {type: 'boolean', default: true},
 		count: {type: 'number'},
 		target: {type: 'number'},
 		threads: {type: 'number'},
@@ -33,7 +35,11 @@ const {flags} = cli;
 async function main(): Promise<number> {
 	switch (command) {
 		case 'start': {
-			return runCommand('start', async () => startHeadless(flags));
+			// A service, a pipe or a container gets log lines; a person at a terminal gets the console.
+			const interactive = !flags.headless && process.stdin.isTTY && process.stdout.isTTY;
+			return runCommand('start', async () =>
+				interactive ? startConsole(flags) : startHeadless(flags),
+			);
 		}
 
 		case 'id': {

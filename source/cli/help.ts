@@ -17,6 +17,7 @@ export const HELP = `
     --announce <host>   host to put in our address when it differs from --host
     --min-rank <bits>   refuse peers whose rank is below this (default: 0)
     --headless          log lines instead of the console, even on a terminal
+    --no-color          console without colour (NO_COLOR is honoured too)
     --count <n>         ping: how many pings to send (default: 3)
     --target <bits>     rank: the rank to reach
     --threads <n>       rank: worker threads (default: one per core)
