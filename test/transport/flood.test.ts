@@ -65,8 +65,10 @@ test('a flood of valid initiations from many ports keeps every table bounded', a
 	// A second wave changes nothing: the tables are full of unconfirmed flood, not growing.
 	await flood(10);
 	const after = server.tableSizes();
+	// (Unconfirmed connections expire after 10 s, so on a slow machine the second wave may take the
+	// freed slots: the bound that matters is the table's, not the running total of handshakes.)
 	t.true(after.connections <= MAX_UNCONFIRMED, `${after.connections} connections`);
-	t.true(server.stats.handshakesAccepted <= MAX_UNCONFIRMED);
+	t.true(after.unconfirmed <= MAX_UNCONFIRMED);
 
 	// A legitimate client answers the cookie, connects and is served.
 	const client = new Endpoint({identity: identityWithRank(0), host: '127.0.0.1'});
