@@ -12,6 +12,13 @@ import {
 	runChunkScenario,
 } from '../source/sim/chunk-scenario.js';
 
+// `--market`: the incentive simulation (bench/market-sim.ts, docs/economics.md) instead.
+if (process.argv.includes('--market')) {
+	const {marketSimCli} = await import('./market-sim.js');
+	await marketSimCli(process.argv.slice(2));
+	process.exit();
+}
+
 const numeric: Array<[string, keyof ChunkScenarioOptions]> = [
 	['nodes', 'nodes'],
 	['chunks', 'chunks'],

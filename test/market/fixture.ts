@@ -1,0 +1,53 @@
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {ClassicLevel} from 'classic-level';
+import {generateKeyPair, type Identity, makeIdentity} from '../../source/identity/keys.js';
+import {Market, type MarketOptions} from '../../source/market/market.js';
+import {LevelStore} from '../../source/market/ledger-store.js';
+
+type Teardown = {teardown(fn: () => Promise<void>): void};
+
+/** A classic-level database in a temporary directory, closed and removed after the test. */
+export async function tempDb(
+	t: Teardown,
+): Promise<{db: ClassicLevel<string, string>; path: string}> {
+	const path = await mkdtemp(join(tmpdir(), 'tornet-market-'));
+	const db = new ClassicLevel<string, string>(path);
+	await db.open();
+	t.teardown(async () => {
+		await db.close();
+		await rm(path, {recursive: true, force: true});
+	});
+	return {db, path};
+}
+
+/** An identity that claims `rank` (the market trusts the rank the handshake verified). */
+export function identity(rank: number): Identity {
+	return makeIdentity(generateKeyPair(), Buffer.alloc(8), rank);
+}
+
+/** A manual clock for allowance and reservation timeouts. */
+export function manualClock(start = 1_700_000_000_000) {
+	let now = start;
+	return {
+		now: () => now,
+		advance(ms: number) {
+			now += ms;
+		},
+	};
+}
+
+/** A market on its own real LevelDB. */
+export async function levelMarket(
+	t: Teardown,
+	options: Partial<MarketOptions> & {rank?: number} = {},
+): Promise<{market: Market; db: ClassicLevel<string, string>}> {
+	const {db} = await tempDb(t);
+	const market = new Market({
+		identity: options.identity ?? identity(options.rank ?? 8),
+		store: new LevelStore(db),
+		...options,
+	});
+	return {market, db};
+}
