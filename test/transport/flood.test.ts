@@ -75,8 +75,11 @@ test('a flood of valid initiations from many ports keeps every table bounded', a
 	t.teardown(async () => client.close());
 	await client.listen();
 	const cookiesBefore = server.stats.cookieRepliesSent;
+	const stillFull = server.tableSizes().unconfirmed >= MAX_UNCONFIRMED;
 	const connection = await client.connect({publicKey, ...address});
-	t.true(server.stats.cookieRepliesSent > cookiesBefore, 'it went through the cookie round trip');
+	// On a slow machine the flood may have expired by now; while it holds the table, cookies are due.
+	if (stillFull)
+		t.true(server.stats.cookieRepliesSent > cookiesBefore, 'it went through the cookie round trip');
 	const result = await requestPing(new Rpc(), connection);
 	t.deepEqual(result.peer.id, server.identity.id);
 	t.is(server.tableSizes().unconfirmed, after.unconfirmed, 'the client confirmed its connection');
