@@ -1,6 +1,9 @@
 import type {RttEstimator} from './rtt-estimator.js';
 
 export const INITIAL_MAX_DATAGRAM_SIZE = 1200; // every path carries this much (DPLPMTUD base)
+const LOSS_RATE_PACKETS = 128; // the loss rate is an average over about this many packets
+const RANDOM_LOSS_RATE = 0.05; // above this share of packets lost, a loss is congestion whatever the RTT
+const RANDOM_LOSS_QUEUE = 3; // datagrams queued (Veno's β): fewer behind a loss, and it looks random
 
 /**
  * What loss detection and the sender ask of a congestion controller. Sizes in bytes, times in ms.
@@ -14,6 +17,8 @@ export type CongestionController = {
 	readonly slowStartThreshold: number;
 	/** Congestion events (window cuts) so far, for stats. */
 	readonly congestionEvents: number;
+	/** Loss events taken for random (no queue behind them, rare): retransmitted, window kept. */
+	readonly randomLosses: number;
 	canSend(bytes: number): boolean;
 	onPacketSent(bytes: number, now: number): void;
 	/** An in-flight packet sent at `timeSent` was acknowledged. Call after loss detection ran. */
@@ -38,7 +43,18 @@ export abstract class WindowController implements CongestionController {
 	bytesInFlight = 0;
 	slowStartThreshold = Number.POSITIVE_INFINITY;
 	congestionEvents = 0;
+	randomLosses = 0;
+	/** Share of recently sent packets that were lost (moving average). */
+	lossRate = 0;
 	protected maxDatagramSize: number;
+	/**
+	 * Whether a loss with no queue behind it is taken for random loss (Veno, Fu & Liew 2003): on a
+	 * lossy radio link or relay, a loss-based controller that halves on every loss never fills the
+	 * path (Mathis: 2 % loss caps Reno near 9 datagrams per RTT). Loss with a growing queue, or
+	 * frequent loss, is still congestion.
+	 */
+	protected toleratesRandomLoss = false;
+	private rtt: RttEstimator | undefined;
 	/**
 	 * Losses of packets sent before this time belong to the congestion event that is already being
 	 * handled, which is what limits window cuts to one per round trip (RFC 9002 §7.3.2).
@@ -85,6 +101,8 @@ export abstract class WindowController implements CongestionController {
 		}
 
 		this.bytesInFlight = Math.max(0, this.bytesInFlight - bytes);
+		this.lossRate -= this.lossRate / LOSS_RATE_PACKETS;
+		this.rtt = rtt;
 		if (this.inRecovery(timeSent)) return;
 		// Growing the window while the application leaves it unused would license a burst later
 		// that the path never proved it carries (RFC 9002 §7.8).
@@ -94,10 +112,18 @@ export abstract class WindowController implements CongestionController {
 
 	onPacketLost(bytes: number): void {
 		this.bytesInFlight = Math.max(0, this.bytesInFlight - bytes);
+		this.lossRate += (1 - this.lossRate) / LOSS_RATE_PACKETS;
 	}
 
 	onCongestionEvent(timeSent: number, now: number): void {
 		if (this.inRecovery(timeSent)) return;
+		if (this.lossLooksRandom()) {
+			// No cut and no recovery period: with a loss every round trip or two (2 % random loss)
+			// either would keep the window near ten datagrams for good.
+			this.randomLosses++;
+			return;
+		}
+
 		this.recoveryStart = now;
 		this.congestionEvents++;
 		this.reduce(now);
@@ -113,6 +139,22 @@ export abstract class WindowController implements CongestionController {
 	setMaxDatagramSize(bytes: number): void {
 		this.maxDatagramSize = bytes;
 		if (this.window < this.minimumWindow) this.window = this.minimumWindow;
+	}
+
+	/** Datagrams this window keeps queued on the path: window × (smoothed − min RTT) / smoothed. */
+	private queuedDatagrams(): number {
+		const rtt = this.rtt;
+		if (!rtt?.hasSample) return Number.POSITIVE_INFINITY;
+		return ((this.window / this.maxDatagramSize) * (rtt.smoothed - rtt.min)) / rtt.smoothed;
+	}
+
+	/**
+	 * Fewer than RANDOM_LOSS_QUEUE datagrams queued (the smoothed RTT barely above its minimum: the
+	 * latest sample jitters with the peer's event loop) and rare loss.
+	 */
+	private lossLooksRandom(): boolean {
+		if (!this.toleratesRandomLoss || this.lossRate > RANDOM_LOSS_RATE) return false;
+		return this.queuedDatagrams() < RANDOM_LOSS_QUEUE;
 	}
 
 	protected afterPersistentCongestion(): void {

@@ -1,58 +1,63 @@
 import {EventEmitter} from 'node:events';
 import {TornetError} from '../errors.js';
-import {Reader} from '../util/varint.js';
 import type {PeerIdentity} from '../wire/handshake.js';
-import {CID_BYTES} from '../wire/header-protection.js';
-import {MAX_PACKET_NUMBER, PACKET_OVERHEAD, readU32, Session} from '../wire/session.js';
-import {
-	CloseCode,
-	datagramFrameLength,
-	encodeCloseFrame,
-	FrameType,
-	readCloseFrame,
-	readDatagramFrame,
-	writeDatagramFrame,
-	writePadding,
-	writePingFrame,
-} from './frames.js';
+import {CID_BYTES, HEADER_BYTES} from '../wire/header-protection.js';
+import {MAX_PACKET_NUMBER, PACKET_OVERHEAD, readU32, type Session} from '../wire/session.js';
+import {ConnectionStats} from './connection-stats.js';
+import type {CongestionKind} from './controllers.js';
+import {FrameReader} from './frame-reader.js';
+import {type CloseFrame, CloseCode, datagramFrameLength, encodeCloseFrame} from './frames.js';
+import {BASE_PLPMTU, mtuCeiling} from './mtu-probe.js';
+import {PacketSender} from './packet-sender.js';
+import type {StreamState} from './stream-state.js';
+import {StreamErrorCode, StreamTable} from './stream-table.js';
+import {type StreamOptions, TornetStream} from './stream.js';
 
 /** Every path carries 1200-byte UDP payloads (the QUIC minimum); larger needs path MTU probing. */
-export const BASE_PACKET_BYTES = 1200;
+export const BASE_PACKET_BYTES = BASE_PLPMTU;
 /** Send a PING after this long without sending, so NAT bindings and the peer's idle timer stay fresh. */
 export const KEEPALIVE_MS = 15_000;
 /** Close a connection that has heard nothing for this long. */
 export const IDLE_TIMEOUT_MS = 60_000;
-/** Room for the plaintext of any UDP datagram. */
-const PLAINTEXT_BUFFER_BYTES = 65_536;
-/** Small packets get up to this much random padding, so their lengths say little about content. */
-const MAX_RANDOM_PADDING = 64;
 
 export type ConnectionState = 'handshaking' | 'open' | 'closed';
 
-/** What a connection needs from its endpoint: a way to put bytes on the wire and to leave the table. */
+/** Per-connection transport settings (an endpoint's defaults, or connect()'s options). */
+export type TransportOptions = {
+	/** 'cubic' (default) for the owner's traffic, 'ledbat' for background serving. */
+	congestion?: CongestionKind;
+	/** Ceiling for path MTU probing (bytes of UDP payload); 1200 disables probing. */
+	maxPacketSize?: number;
+	/** Probe timeouts in a row without an acknowledgement before the peer counts as gone. */
+	maxProbes?: number;
+	idleTimeoutMs?: number;
+	keepaliveMs?: number;
+	/** Receive-window auto-tuning limits, bytes. */
+	maxStreamWindow?: number;
+	maxConnectionWindow?: number;
+};
+
+/** What a connection needs from its endpoint: packet buffers, the wire, and the table. */
 export type ConnectionHost = {
-	sendPacket(packet: Buffer, host: string, port: number): void;
+	/** A buffer for one outgoing packet of up to `length` bytes, valid until sendPacket. */
+	packetBuffer(length: number): Uint8Array;
+	/** Sends a buffer from packetBuffer (trimmed to the packet's length). */
+	sendPacket(packet: Uint8Array, host: string, port: number): void;
 	release(connection: Connection): void;
 	/** The peer proved it owns its address: the first authenticated packet of a responder. */
 	confirmed(connection: Connection): void;
 	now(): number;
 };
 
-export type ConnectionStats = {
-	packetsSent: number;
-	packetsReceived: number;
-	bytesSent: number;
-	bytesReceived: number;
-	rejectedPackets: number;
-	lastReceived: number;
-	lastSent: number;
-};
-
 type ConnectionEvents = {
 	open: [];
 	datagram: [data: Buffer];
+	stream: [stream: TornetStream];
 	close: [error: TornetError | undefined];
 };
+
+/** The reliability machinery, made on first use: a handshake flood must not pay for it. */
+type Machinery = {streams: StreamTable; sender: PacketSender; frames: FrameReader};
 
 export class Connection extends EventEmitter<ConnectionEvents> {
 	state: ConnectionState = 'handshaking';
@@ -63,18 +68,31 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 	/** The connection id we chose; the endpoint sets it when the connection enters its table. */
 	localCid: Buffer;
 	readonly stats: ConnectionStats;
+	readonly options: TransportOptions;
 	/** Until the peer proves it owns its address, we send no more than it sent us (anti-amplification). */
 	private confirmed: boolean;
 	private session: Session | undefined;
-	private nextPacketNumber = 0;
 	private readonly hostLink: ConnectionHost;
-	/**
-	 * Separate buffers: a handler may send while the frames of a received packet are still being read.
-	 * Both are made on first use, so a connection that never confirms (a handshake flood fills the
-	 * table with them) costs no 128 KiB.
-	 */
-	private sendBuffer: Buffer | undefined;
-	private receiveBuffer: Buffer | undefined;
+	private parts: Machinery | undefined;
+	private timer: NodeJS.Timeout | undefined;
+	private timerAt = Number.POSITIVE_INFINITY;
+	private flushQueued = false;
+	private readonly onTimer = () => {
+		this.timer = undefined;
+		this.timerAt = Number.POSITIVE_INFINITY;
+		this.runTimer();
+	};
+
+	private readonly onImmediate = () => {
+		this.flushQueued = false;
+		this.flush();
+	};
+
+	private readonly wake = () => {
+		if (this.flushQueued || this.state !== 'open') return;
+		this.flushQueued = true;
+		setImmediate(this.onImmediate);
+	};
 
 	constructor(options: {
 		host: ConnectionHost;
@@ -83,6 +101,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 		localCid: Buffer;
 		initiator: boolean;
 		bytesReceived?: number;
+		transport?: TransportOptions;
 	}) {
 		super();
 		this.hostLink = options.host;
@@ -92,26 +111,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 		this.localCid = options.localCid;
 		this.initiator = options.initiator;
 		this.confirmed = options.initiator;
-		const now = options.host.now();
-		this.stats = {
-			packetsSent: 0,
-			packetsReceived: 0,
-			bytesSent: 0,
-			bytesReceived: options.bytesReceived ?? 0,
-			rejectedPackets: 0,
-			lastReceived: now,
-			lastSent: now,
-		};
-	}
-
-	private get plaintext(): Buffer {
-		this.sendBuffer ??= Buffer.alloc(PLAINTEXT_BUFFER_BYTES);
-		return this.sendBuffer;
-	}
-
-	private get received(): Buffer {
-		this.receiveBuffer ??= Buffer.alloc(PLAINTEXT_BUFFER_BYTES);
-		return this.receiveBuffer;
+		this.options = options.transport ?? {};
+		this.stats = new ConnectionStats(options.host.now(), options.bytesReceived ?? 0);
+		this.stats.congestionKind = this.options.congestion ?? 'cubic';
 	}
 
 	/** Called by the endpoint when the handshake completes. */
@@ -138,6 +140,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 		return room - (datagramFrameLength(room) - room);
 	}
 
+	/** A new bidirectional stream. It waits for an id (and sends nothing) while the peer's limit is reached. */
+	openStream(options: StreamOptions = {}): TornetStream {
+		if (this.state !== 'open') throw TornetError.connectionClosed('connection is not open');
+		const {streams} = this.machinery;
+		return new TornetStream(streams, streams.open(options.highWaterMark), this.wake, options);
+	}
+
+	/** Sends one unreliable message (never retransmitted; congestion-controlled). */
 	sendDatagram(data: Uint8Array): void {
 		if (this.state !== 'open') throw TornetError.connectionClosed('connection is not open');
 		if (data.length > this.maxDatagramBytes) {
@@ -146,24 +156,24 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 			);
 		}
 
-		let end = writeDatagramFrame(this.plaintext, 0, data);
-		end = this.randomPadding(end);
-		this.sendPlaintext(end);
+		this.machinery.sender.queueDatagram(data);
+		this.flush();
 	}
 
 	sendPing(): void {
 		if (this.state !== 'open') return;
-		this.sendPlaintext(this.randomPadding(writePingFrame(this.plaintext, 0)));
+		this.machinery.sender.ping();
+		this.flush();
+	}
+
+	/** Switches congestion control, e.g. to 'ledbat' while serving in the background. */
+	setCongestion(kind: CongestionKind): void {
+		this.machinery.sender.setCongestion(kind);
 	}
 
 	close(reason = 'closed', code: number = CloseCode.normal, error?: TornetError): void {
 		if (this.state === 'closed') return;
-		if (this.state === 'open' && this.confirmed) {
-			const frame = encodeCloseFrame(code, reason);
-			frame.copy(this.plaintext, 0);
-			this.sendPlaintext(frame.length);
-		}
-
+		if (this.state === 'open' && this.confirmed) this.sendFrames(encodeCloseFrame(code, reason));
 		this.terminate(error);
 	}
 
@@ -171,22 +181,38 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 	terminate(error?: TornetError): void {
 		if (this.state === 'closed') return;
 		this.state = 'closed';
+		clearTimeout(this.timer);
+		this.timer = undefined;
+		this.parts?.streams.closeAll(error);
 		this.hostLink.release(this);
 		this.emit('close', error);
 	}
 
+	/**
+	 * Sends `frames` (already encoded) in one packet of their own. For CLOSE, and for tools and
+	 * tests that must put exact frames on the wire; the caller vouches for them.
+	 */
+	sendFrames(frames: Uint8Array): void {
+		if (this.state !== 'open' || !this.session) return;
+		if (frames.length + PACKET_OVERHEAD > this.budget()) return;
+		this.machinery.sender.sendFrames(frames, this.hostLink.now());
+	}
+
 	/** Called by the endpoint for each packet whose unmasked connection id is ours. */
-	receivePacket(packet: Buffer, header: Uint8Array, host: string, port: number): void {
+	receivePacket(packet: Uint8Array, header: Uint8Array, host: string, port: number): void {
 		if (!this.session || this.state !== 'open') return;
-		const result = this.session.open(packet, header, this.received);
+		// Decrypted in place: the packet is ours (node:dgram allocates each one), so stream data can
+		// be kept as views of it instead of copies.
+		const result = this.session.open(packet, header, packet.subarray(HEADER_BYTES));
 		if (!result.ok) {
 			this.stats.rejectedPackets++;
 			return;
 		}
 
+		const now = this.hostLink.now();
 		this.stats.packetsReceived++;
 		this.stats.bytesReceived += packet.length;
-		this.stats.lastReceived = this.hostLink.now();
+		this.stats.lastReceived = now;
 		if (!this.confirmed) {
 			this.confirmed = true;
 			this.hostLink.confirmed(this);
@@ -194,87 +220,154 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
 		// Only an authenticated packet may move the connection to a new address (NAT rebinding), and
 		// only the newest one (RFC 9000 §9.3): a late packet from the old address must not move it back.
-		const newest = readU32(header, CID_BYTES) === this.session.highestReceived;
-		if (newest && (host !== this.host || port !== this.port)) {
+		const packetNumber = readU32(header, CID_BYTES);
+		if (
+			packetNumber === this.session.highestReceived &&
+			(host !== this.host || port !== this.port)
+		) {
 			this.host = host;
 			this.port = port;
 		}
 
-		this.readFrames(result.plaintext);
+		const {frames, sender} = this.machinery;
+		const {ackEliciting, error} = frames.read(result.plaintext, now);
+		if (this.state !== 'open') return;
+		if (error) {
+			this.close(error.message, CloseCode.protocolViolation, error);
+			return;
+		}
+
+		sender.onPacketReceived(packetNumber, ackEliciting, now);
+		this.wake();
 	}
 
 	/** Once a second from the endpoint: keepalive and idle timeout. */
 	tick(now: number): void {
 		if (this.state !== 'open') return;
-		if (now - this.stats.lastReceived >= IDLE_TIMEOUT_MS) {
+		const idle = this.options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+		if (now - this.stats.lastReceived >= idle) {
 			this.close('idle timeout', CloseCode.idle, TornetError.connectionClosed('idle timeout'));
 			return;
 		}
 
-		if (now - this.stats.lastSent >= KEEPALIVE_MS) this.sendPing();
-	}
-
-	private readFrames(plaintext: Uint8Array): void {
-		const reader = new Reader(plaintext);
-		while (!reader.done && this.state === 'open') {
-			const type = reader.u8();
-			switch (type) {
-				case FrameType.padding: {
-					return;
-				}
-
-				case FrameType.ping: {
-					break;
-				}
-
-				case FrameType.datagram: {
-					const data = readDatagramFrame(reader);
-					if (!data) return this.violation('malformed DATAGRAM frame');
-					this.emit('datagram', Buffer.from(data));
-					break;
-				}
-
-				case FrameType.close: {
-					const frame = readCloseFrame(reader);
-					this.terminate(
-						TornetError.connectionClosed(
-							frame ? `peer closed: ${frame.reason || 'no reason'}` : 'peer closed',
-						),
-					);
-					return;
-				}
-
-				default: {
-					return this.violation(`unknown frame type ${type}`);
-				}
-			}
+		if (this.confirmed && now - this.stats.lastSent >= (this.options.keepaliveMs ?? KEEPALIVE_MS)) {
+			this.sendPing();
 		}
 	}
 
-	private violation(why: string): void {
-		this.close(why, CloseCode.protocolViolation, TornetError.protocolViolation(why));
+	private get machinery(): Machinery {
+		if (this.parts) return this.parts;
+		const streams = new StreamTable(
+			{
+				now: () => this.hostLink.now(),
+				smoothedRtt: () => this.parts!.sender.recovery.rtt.smoothed,
+				wake: this.wake,
+				opened: (state) => {
+					this.opened(state);
+				},
+			},
+			this.initiator,
+			this.options,
+		);
+		const ceiling = Math.min(
+			this.options.maxPacketSize ?? Number.POSITIVE_INFINITY,
+			mtuCeiling(this.host),
+		);
+		const sender = new PacketSender(
+			streams,
+			{
+				budget: () => this.budget(),
+				reserve: (size) => this.hostLink.packetBuffer(size),
+				transmit: (packetNumber, buffer, end) => this.transmit(packetNumber, buffer, end),
+			},
+			{
+				congestion: this.options.congestion ?? 'cubic',
+				mtuCeiling: Math.max(BASE_PLPMTU, ceiling),
+				maxProbes: this.options.maxProbes,
+			},
+		);
+		const frames = new FrameReader(streams, sender, {
+			isOpen: () => this.state === 'open',
+			onDatagram: (data) => this.emit('datagram', data),
+			onClose: (frame) => {
+				this.peerClosed(frame);
+			},
+		});
+		this.parts = {streams, sender, frames};
+		this.stats.sender = sender;
+		this.stats.streamTable = streams;
+		return this.parts;
 	}
 
-	private randomPadding(end: number): number {
-		const padding = Math.floor(Math.random() * (MAX_RANDOM_PADDING + 1));
-		const limit = Math.min(end + padding, BASE_PACKET_BYTES - PACKET_OVERHEAD);
-		return writePadding(this.plaintext, end, limit);
-	}
-
-	private sendPlaintext(length: number): void {
-		if (!this.session) return;
-		if (this.nextPacketNumber >= MAX_PACKET_NUMBER) {
-			this.terminate(TornetError.connectionClosed('packet numbers exhausted'));
+	/** The peer opened a stream: hand it to a listener, or refuse it when nobody listens. */
+	private opened(state: StreamState): void {
+		const stream = new TornetStream(this.parts!.streams, state, this.wake);
+		if (this.listenerCount('stream') === 0) {
+			stream.reset(StreamErrorCode.cancelled);
 			return;
 		}
 
-		const packetLength = length + PACKET_OVERHEAD;
-		if (!this.confirmed && this.stats.bytesSent + packetLength > this.stats.bytesReceived) return;
-		const packet = Buffer.allocUnsafe(packetLength);
-		this.session.seal(this.nextPacketNumber++, this.plaintext.subarray(0, length), packet);
+		this.emit('stream', stream);
+	}
+
+	private peerClosed(frame: CloseFrame | undefined): void {
+		const why = frame ? frame.reason || 'no reason' : 'malformed CLOSE';
+		const code = frame?.code === CloseCode.protocolViolation ? ' (protocol violation)' : '';
+		this.terminate(TornetError.connectionClosed(`peer closed${code}: ${why}`));
+	}
+
+	private budget(): number {
+		return this.confirmed
+			? Number.POSITIVE_INFINITY
+			: this.stats.bytesReceived - this.stats.bytesSent;
+	}
+
+	/** Seals buffer[HEADER_BYTES, end) in place as `packetNumber` and sends it. */
+	private transmit(packetNumber: number, buffer: Uint8Array, end: number): number {
+		const session = this.session;
+		if (!session || this.state !== 'open') return 0;
+		if (packetNumber >= MAX_PACKET_NUMBER) {
+			this.terminate(TornetError.connectionClosed('packet numbers exhausted'));
+			return 0;
+		}
+
+		// The AEAD runs in place (ciphertext over its own plaintext, which libsodium allows).
+		const size = session.seal(packetNumber, buffer.subarray(HEADER_BYTES, end), buffer);
 		this.stats.packetsSent++;
-		this.stats.bytesSent += packetLength;
+		this.stats.bytesSent += size;
 		this.stats.lastSent = this.hostLink.now();
+		const packet = size === buffer.length ? buffer : buffer.subarray(0, size);
 		this.hostLink.sendPacket(packet, this.host, this.port);
+		return size;
+	}
+
+	/** Sends what is due now and arms the timer for what is due later. */
+	private flush(): void {
+		if (this.state !== 'open' || !this.session) return;
+		const now = this.hostLink.now();
+		const {sender, streams} = this.machinery;
+		streams.deliverPending();
+		if (this.state !== 'open') return;
+		sender.flush(now);
+		if (this.state !== 'open') return;
+		const deadline = sender.deadline(now);
+		if (deadline === Number.POSITIVE_INFINITY) return;
+		if (this.timer && this.timerAt <= deadline) return;
+		clearTimeout(this.timer);
+		this.timerAt = deadline;
+		// Node timers have millisecond resolution; anything due sooner runs on the next tick of 1 ms.
+		this.timer = setTimeout(this.onTimer, Math.max(0, deadline - now));
+		this.timer.unref();
+	}
+
+	private runTimer(): void {
+		if (this.state !== 'open' || !this.parts) return;
+		const error = this.parts.sender.onTimer(this.hostLink.now());
+		if (error) {
+			this.close(error.message, CloseCode.idle, error);
+			return;
+		}
+
+		this.flush();
 	}
 }

@@ -1,4 +1,4 @@
-import type {CongestionController} from './congestion.js';
+import type {WindowController} from './congestion.js';
 import {Cubic} from './cubic.js';
 import {Ledbat} from './ledbat.js';
 import {NewReno} from './new-reno.js';
@@ -9,7 +9,7 @@ export type CongestionKind = 'cubic' | 'newreno' | 'ledbat';
 export function createCongestionController(
 	kind: CongestionKind,
 	maxDatagramSize?: number,
-): CongestionController {
+): WindowController {
 	switch (kind) {
 		case 'newreno': {
 			return new NewReno(maxDatagramSize);

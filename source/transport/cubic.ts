@@ -12,6 +12,7 @@ const ALPHA = (3 * (1 - BETA)) / (1 + BETA); // Reno-friendly additive increase 
  */
 export class Cubic extends WindowController {
 	readonly name = 'cubic';
+	protected override toleratesRandomLoss = true;
 	/** Window before the last reduction, in bytes. */
 	private windowMax = 0;
 	/** Time (s) the cubic curve takes to climb back to windowMax. */

@@ -1,6 +1,6 @@
 import {TornetError} from '../errors.js';
 import type {AckFrame} from './ack-frame.js';
-import type {CongestionController} from './congestion.js';
+import type {CongestionController, WindowController} from './congestion.js';
 import {RangeSet} from './range-set.js';
 import {RttEstimator, TIMER_GRANULARITY} from './rtt-estimator.js';
 import {
@@ -58,7 +58,7 @@ export type RecoveryStats = {
 export class LossDetection<C = unknown> {
 	readonly sent: SentPackets<C>;
 	readonly rtt: RttEstimator;
-	readonly congestion: CongestionController;
+	congestion: CongestionController;
 	readonly stats: RecoveryStats = {
 		packetsSent: 0,
 		bytesSent: 0,
@@ -103,6 +103,16 @@ export class LossDetection<C = unknown> {
 		this.rtt = new RttEstimator(options.maxAckDelay);
 		this.sent = new SentPackets<C>(options.firstPacketNumber ?? 0);
 		this.maxProbes = options.maxProbes ?? DEFAULT_MAX_PROBES;
+	}
+
+	/**
+	 * Switches the congestion controller mid-connection (e.g. to LEDBAT for background serving):
+	 * the new one takes over the bytes in flight and starts from the current window.
+	 */
+	setCongestion(next: WindowController): void {
+		next.bytesInFlight = this.congestion.bytesInFlight;
+		next.window = Math.max(this.congestion.window, next.window);
+		this.congestion = next;
 	}
 
 	/** Whether a packet of `bytes` may be sent now (pacing aside). */

@@ -2,7 +2,7 @@ import {isIP} from 'node:net';
 
 export const BASE_PLPMTU = 1200; // every path must carry this (as QUIC assumes)
 export const INTERNET_CEILING = 1452; // IPv6 over Ethernet (1500 − 40 − 8); IPv4 over PPPoE fits too
-export const LOOPBACK_CEILING = 16_384; // loopback MTU is 64 KiB; larger buys little per syscall
+export const LOOPBACK_CEILING = 65_000; // loopback MTU is 64 KiB; big datagrams amortise per-packet syscalls and crypto setup
 const MAX_PROBES = 3; // RFC 8899 §5.1.2: losses of one size before it is ruled out
 const SEARCH_DONE = 16; // bytes: stop when the bounds are this close
 const RAISE_TIMER = 600_000; // ms, RFC 8899 PMTU_RAISE_TIMER: look for a larger MTU again

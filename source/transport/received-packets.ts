@@ -21,7 +21,8 @@ export type ReceivedPacketsOptions = {
 export class ReceivedPackets {
 	readonly ranges: RangeSet;
 	readonly maxAckDelay: number;
-	readonly ackElicitingThreshold: number;
+	/** Mutable: a connection raises it at high packet rates, where an ACK per two packets costs. */
+	ackElicitingThreshold: number;
 	/** Largest packet number received, -1 before the first. */
 	largest = -1;
 	duplicates = 0;

@@ -60,10 +60,10 @@ export class RecvStream {
 
 	/**
 	 * A STREAM frame for this stream. `data` may be a view into the packet buffer: what is kept is
-	 * copied. Returns an error (the connection closes with it) for data beyond a flow-control
+	 * copied, unless `owned` says the caller hands the memory over (then views of it are kept). Returns an error (the connection closes with it) for data beyond a flow-control
 	 * window or contradicting the final size.
 	 */
-	onData(offset: number, data: Uint8Array, fin: boolean): TornetError | undefined {
+	onData(offset: number, data: Uint8Array, fin: boolean, owned = false): TornetError | undefined {
 		const end = offset + data.length;
 		const error = this.checkFinalSize(end, fin) ?? this.account(end);
 		if (error) return error;
@@ -74,7 +74,7 @@ export class RecvStream {
 			return undefined;
 		}
 
-		const stored = this.store(offset, data);
+		const stored = this.store(offset, data, owned);
 		if (this.runs.count > MAX_STREAM_GAPS) {
 			return TornetError.protocolViolation(`stream data split into over ${MAX_STREAM_GAPS} gaps`);
 		}
@@ -125,6 +125,39 @@ export class RecvStream {
 		return piece;
 	}
 
+	/**
+	 * The next in-order bytes as one buffer: consecutive small pieces (one per packet) are joined,
+	 * up to `maxBytes`, so a reader gets one chunk per batch of packets rather than per packet.
+	 * Pieces of `joinBelow` bytes or more are handed over as they are (no copy).
+	 */
+	readJoined(maxBytes: number, joinBelow: number): Buffer | undefined {
+		if (!this.readable) return undefined;
+		const {offsets, pieces} = this;
+		let count = 0;
+		let total = 0;
+		let end = this.readOffset;
+		while (
+			count < pieces.length &&
+			offsets[count] === end &&
+			pieces[count].length < joinBelow &&
+			total + pieces[count].length <= maxBytes
+		) {
+			total += pieces[count].length;
+			end += pieces[count].length;
+			count++;
+		}
+
+		if (count <= 1) return this.read();
+		const joined = Buffer.concat(pieces.slice(0, count), total);
+		offsets.splice(0, count);
+		pieces.splice(0, count);
+		this.readOffset = end;
+		this.window.onConsumed(total);
+		this.connection?.onConsumed(total);
+		this.runs.removeBelow(end);
+		return joined;
+	}
+
 	/** The limit for a MAX_STREAM_DATA frame when one is due, else 0. */
 	maxStreamDataUpdate(now: number, smoothedRtt: number): number {
 		if (this.finalSize >= 0 || this.discarding) return 0;
@@ -164,7 +197,7 @@ export class RecvStream {
 	}
 
 	/** Stores the parts of [offset, offset + data.length) not yet held; false when all were. */
-	private store(offset: number, data: Uint8Array): boolean {
+	private store(offset: number, data: Uint8Array, owned: boolean): boolean {
 		const end = offset + data.length;
 		let position = Math.max(offset, this.readOffset);
 		const offsets = this.offsets;
@@ -179,8 +212,13 @@ export class RecvStream {
 			}
 
 			const gapEnd = i < offsets.length ? Math.min(offsets[i], end) : end;
-			const piece = Buffer.allocUnsafe(gapEnd - position);
-			piece.set(data.subarray(position - offset, gapEnd - offset));
+			let piece: Buffer;
+			if (owned) {
+				piece = Buffer.from(data.buffer, data.byteOffset + position - offset, gapEnd - position);
+			} else {
+				piece = Buffer.allocUnsafe(gapEnd - position);
+				piece.set(data.subarray(position - offset, gapEnd - offset));
+			}
 			if (i === offsets.length) {
 				offsets.push(position); // the common case: in order
 				pieces.push(piece);

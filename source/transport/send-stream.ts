@@ -192,7 +192,11 @@ export class SendStream {
 			const data = this.chunks[i]!;
 			const from = offset - this.chunkStarts[i];
 			const count = Math.min(data.length - from, length);
-			target.set(count === data.length ? data : data.subarray(from, from + count), at);
+			// A plain view, not data.subarray(): on a Buffer that goes through Node's species constructor.
+			target.set(
+				count === data.length ? data : new Uint8Array(data.buffer, data.byteOffset + from, count),
+				at,
+			);
 			at += count;
 			offset += count;
 			length -= count;

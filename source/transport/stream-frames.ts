@@ -41,7 +41,7 @@ export function streamHeaderLength(streamId: number, offset: number, length: num
 /** Largest data length whose STREAM frame fits in `room` bytes; 0 when not even the header fits. */
 export function streamDataRoom(streamId: number, offset: number, room: number): number {
 	const fixed = 2 + varintLength(streamId) + varintLength(offset);
-	for (const lengthBytes of [1, 2, 4, 8]) {
+	for (let lengthBytes = 1; lengthBytes <= 8; lengthBytes *= 2) {
 		const data = room - fixed - lengthBytes;
 		if (data < 0) return 0;
 		if (varintLength(data) <= lengthBytes) return data;

@@ -33,6 +33,8 @@ export async function startRelay(target: {host: string; port: number}, hook: Pac
 	let client: {address: string; port: number} | undefined;
 	let index = 0;
 	const captured: Buffer[] = [];
+	const timers = new Set<NodeJS.Timeout>();
+	let closed = false;
 	const deliver = (
 		packet: Buffer,
 		port: number,
@@ -43,11 +45,19 @@ export async function startRelay(target: {host: string; port: number}, hook: Pac
 		const copy = Buffer.from(packet);
 		if (action?.corrupt) copy[Math.floor(copy.length / 2)] ^= 0x40;
 		const send = () => {
+			if (closed) return;
 			for (let i = 0; i <= (action?.duplicate ?? 0); i++) socket.send(copy, port, host);
 		};
 
-		if (action?.delayMs) setTimeout(send, action.delayMs);
-		else send();
+		if (action?.delayMs) {
+			const timer = setTimeout(() => {
+				timers.delete(timer);
+				send();
+			}, action.delayMs);
+			timers.add(timer);
+		} else {
+			send();
+		}
 	};
 
 	socket.on('message', (packet, remote) => {
@@ -72,6 +82,8 @@ export async function startRelay(target: {host: string; port: number}, hook: Pac
 			socket.send(packet, target.port, target.host);
 		},
 		async close() {
+			closed = true;
+			for (const timer of timers) clearTimeout(timer);
 			await new Promise<void>((resolve) => {
 				socket.close(() => {
 					resolve();

@@ -99,6 +99,7 @@ test('CUBIC: cuts to 0.7 and climbs back toward the previous maximum faster than
 	}
 
 	t.is(cubic.window, 192_000);
+	rtt.update(150, 0); // a queue builds: the loss that follows is congestion
 	for (const cc of [cubic, reno]) {
 		cc.onPacketSent(SIZE, 400);
 		cc.onPacketLost(SIZE);
@@ -120,6 +121,34 @@ test('CUBIC: cuts to 0.7 and climbs back toward the previous maximum faster than
 	const cubicGain = cubic.window - 192_000 * 0.7;
 	t.true(cubic.window > 192_000 * 0.95, `back near the old maximum: ${cubic.window}`);
 	t.true(cubicGain > renoGain, `cubic +${cubicGain}, reno +${renoGain}`);
+});
+
+test('CUBIC: a rare loss with no queue behind it is not taken for congestion', (t) => {
+	const cubic = new Cubic(SIZE);
+	const rtt = new RttEstimator(0);
+	let now = 0;
+	for (let round = 0; round < 4; round++) now = roundTrip(cubic, rtt, now, 100);
+	t.is(cubic.window, 192_000);
+	// The RTT sits at its minimum: the loss looks random (a lossy link or relay, not a queue).
+	cubic.onPacketSent(SIZE, now);
+	cubic.onPacketLost(SIZE);
+	cubic.onCongestionEvent(now, now + 50);
+	t.is(cubic.window, 192_000);
+	t.is(cubic.randomLosses, 1);
+	t.is(cubic.congestionEvents, 0);
+	// No recovery period: the next round trip still grows the window (slow start goes on).
+	now = roundTrip(cubic, rtt, now + 100, 100);
+	t.true(cubic.window > 192_000 * 1.5, `${cubic.window}`);
+	// Frequent loss is congestion whatever the RTT says.
+	for (let i = 0; i < 10; i++) {
+		cubic.onPacketSent(SIZE, now);
+		cubic.onPacketLost(SIZE);
+	}
+
+	const before = cubic.window;
+	cubic.onCongestionEvent(now, now + 200);
+	t.is(cubic.congestionEvents, 1);
+	t.is(cubic.window, before * 0.7);
 });
 
 test('LEDBAT: grows while the queue is short, backs off as delay rises, halves on loss', (t) => {

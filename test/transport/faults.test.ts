@@ -3,7 +3,7 @@ import {once} from 'node:events';
 import test from 'ava';
 import type {TornetNode} from '../../source/node/node.js';
 import {seededRandom, startRelay, type PacketHook} from '../helpers/relay.js';
-import {until} from '../helpers/raw-peer.js';
+import {quiescent, until} from '../helpers/raw-peer.js';
 import {testnet} from '../helpers/testnet.js';
 
 type Teardown = {teardown(fn: () => Promise<void> | void): void};
@@ -116,6 +116,9 @@ test('a captured initiation replayed later creates no second connection and no a
 	const {client, server, relay, connection} = await throughRelay(t, () => undefined);
 	const initiation = relay.captured[0];
 	let answers = 0;
+	// Let the acknowledgement of the client's first packet land first: it is not an answer.
+	await until(() => connection.stats.bytesInFlight === 0);
+	await quiescent(() => connection.stats.packetsReceived, 100);
 	const before = connection.stats.packetsReceived + connection.stats.rejectedPackets;
 	relay.send(initiation);
 	relay.send(initiation);
@@ -141,6 +144,8 @@ test('captured data packets replayed are refused and run no handler again', asyn
 	t.true(dataPackets.length >= 5);
 	const rejectedBefore = inbound.stats.rejectedPackets;
 	for (const packet of dataPackets) relay.send(packet);
+	// Every replay is refused (an accepted one would never be counted here, and this would throw).
+	await until(() => inbound.stats.rejectedPackets - rejectedBefore >= dataPackets.length);
 	await settle();
 	t.is(calls.count, 5, 'no replayed request reached the handler');
 	t.is(inbound.stats.rejectedPackets - rejectedBefore, dataPackets.length);

@@ -169,3 +169,21 @@ test('SendWindow: limits only rise, blocked is reported once per limit', (t) => 
 	t.is(window.available, 200);
 	t.is(window.blocked(), -1);
 });
+
+test('readJoined joins consecutive small pieces up to a limit and hands large ones over as they are', (t) => {
+	const stream = new RecvStream(new ReceiveWindow(1 << 20));
+	const piece = (byte: number, length: number) => Buffer.alloc(length, byte);
+	stream.onData(0, piece(1, 100), false);
+	stream.onData(100, piece(2, 100), false);
+	stream.onData(200, piece(3, 100), false);
+	stream.onData(400, piece(4, 100), false); // after a gap: not joined
+	const first = stream.readJoined(250, 1000)!;
+	t.is(first.length, 200, 'two pieces fit the limit');
+	t.deepEqual([first[0], first[199]], [1, 2]);
+	t.is(stream.readJoined(1000, 1000)!.length, 100);
+	t.is(stream.readJoined(1000, 1000), undefined, 'the gap stops reading');
+	stream.onData(300, piece(5, 100), false);
+	t.is(stream.readJoined(1000, 50)!.length, 100, 'pieces of joinBelow bytes or more come alone');
+	t.is(stream.readOffset, 400);
+	t.is(stream.window.consumed, 400);
+});
