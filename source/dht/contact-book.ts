@@ -4,6 +4,11 @@ import type {Clock} from './clock.js';
 import {type ContactIndex, IdTable, NONE} from './id-table.js';
 import type {ContactSpace} from './network.js';
 
+/** The hosts array holds one pointer per slot. */
+const POINTER_BYTES = 8;
+/** A Map entry with a 20-char latin1 key, plus a short host string (checked by bench/lookup.ts). */
+const SIDE_BYTES_PER_CONTACT = 125;
+
 export type BookEntry = {
 	id: Buffer;
 	publicKey: Buffer;
@@ -63,6 +68,24 @@ export class ContactBook implements ContactSpace {
 
 	get size(): number {
 		return this.byId.size;
+	}
+
+	/**
+	 * Memory held: the typed-array columns (allocated up front for `capacity` contacts) and an
+	 * estimate of the JS side tables that grow with the contacts held (the id → index map and the
+	 * host strings: ~125 bytes per contact, measured by bench/lookup.ts as a heap delta).
+	 */
+	memory(): {typedArrays: number; sideTables: number} {
+		const typedArrays =
+			this.ids.words.byteLength +
+			this.publicKeys.byteLength +
+			this.ports.byteLength +
+			this.ranks.byteLength +
+			this.pins.byteLength +
+			this.lastUsed.byteLength +
+			this.live.byteLength;
+		const sideTables = this.capacity * POINTER_BYTES + this.byId.size * SIDE_BYTES_PER_CONTACT;
+		return {typedArrays, sideTables};
 	}
 
 	/**

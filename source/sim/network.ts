@@ -2,6 +2,7 @@ import type {DhtNode} from '../dht/node.js';
 import {TornetError} from '../errors.js';
 import {
 	CONTACT_BYTES_V4,
+	DHT_METHODS,
 	FIND_CHUNK_REQUEST_BYTES,
 	FIND_NODE_REQUEST_BYTES,
 	findChunkReplyBytes,
@@ -16,6 +17,7 @@ import {
 	newMeter,
 	type TrafficMeter,
 } from '../dht/network.js';
+import {replyWireBytes, requestWireBytes} from '../dht/wire-cost.js';
 import type {VirtualClock} from './clock.js';
 import type {Random} from './random.js';
 
@@ -28,22 +30,20 @@ export type SimNetworkOptions = {
 	jitter: number;
 	/** The RPC layer's request timeout: a request to a node that left fails after this. */
 	requestTimeoutMs: number;
-	/** Bytes a request costs beyond its DHT payload (see REQUEST_OVERHEAD). */
-	requestOverhead: number;
-	/** Bytes a reply costs beyond its DHT payload (see REPLY_OVERHEAD). */
-	replyOverhead: number;
 	/** Bytes per contact on the wire: IPv4 contacts (40) unless told otherwise. */
 	contactBytes: number;
 };
 
 /**
- * Per-datagram cost from docs/protocol.md: IPv4 + UDP headers (28), the masked packet header (12),
- * the AEAD tag (16), a DATAGRAM frame header (3), 0–64 bytes of random padding (32 on average),
- * and the RPC header: type, id and method name ("dht.chunk": 13) for a request, type and id (3)
- * for a response. ACKs riding in the same packets are not counted.
+ * Every message is metered at its wire size: payload plus the per-datagram cost of
+ * source/dht/wire-cost.ts (IP/UDP 28, header 12, tag 16, DATAGRAM frame 2–3, RPC header with a
+ * 4-byte id and, in requests, the method name, and 32 bytes of padding on average in packets under
+ * 256 bytes of plaintext). bench/lookup.ts checks that model against the bytes a real dht.chunk
+ * exchange puts on the wire. For a dht.chunk request that is 105 bytes beyond its payload; a reply
+ * carrying contacts (over 256 bytes) pays 64, a short one (held, or no contacts) ~96.
  */
-export const REQUEST_OVERHEAD = 28 + 12 + 16 + 3 + 32 + 13;
-export const REPLY_OVERHEAD = 28 + 12 + 16 + 3 + 32 + 3;
+export const REQUEST_OVERHEAD =
+	requestWireBytes(DHT_METHODS.findChunk, FIND_CHUNK_REQUEST_BYTES) - FIND_CHUNK_REQUEST_BYTES;
 
 type Kind = 'findNode' | 'findChunk' | 'ping' | 'storeReference';
 
@@ -81,8 +81,6 @@ export class SimNetwork {
 			latencyMs: 50,
 			jitter: 0.5,
 			requestTimeoutMs: 2000,
-			requestOverhead: REQUEST_OVERHEAD,
-			replyOverhead: REPLY_OVERHEAD,
 			contactBytes: CONTACT_BYTES_V4,
 			...options,
 		};
@@ -197,8 +195,9 @@ export class SimNetwork {
 		handle: (node: DhtNode) => R,
 		sizeOf: (reply: R) => number,
 	): Promise<R> {
-		const {clock, requestOverhead, replyOverhead, requestTimeoutMs} = this.options;
-		const sent = requestBytes + requestOverhead;
+		const {clock, requestTimeoutMs} = this.options;
+		const method = DHT_METHODS[kind];
+		const sent = requestWireBytes(method, requestBytes);
 		count(this.totals, sent, 0, 1);
 		if (meter) count(meter, sent, 0, 1);
 		return new Promise<R>((resolve, reject) => {
@@ -215,7 +214,7 @@ export class SimNetwork {
 				const override = this.intercept?.(to, from, kind, argument, want);
 				if (override === 'silent') return;
 				const reply = override === undefined ? handle(this.nodeAt(to)) : (override as R);
-				const size = sizeOf(reply) + replyOverhead;
+				const size = replyWireBytes(sizeOf(reply));
 				// The reply is on the wire whether or not the requester still waits for it.
 				count(this.totals, 0, size, 0);
 				if (meter) count(meter, 0, size, 0);
