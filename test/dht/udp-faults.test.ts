@@ -95,7 +95,6 @@ async function eventually(check: () => boolean, ms = 10_000): Promise<boolean> {
 	return true;
 }
 
-
 test.serial('the connections a node opens for the DHT stay under its limit', async (t) => {
 	const {nodes: swarm} = t.context;
 	const {
