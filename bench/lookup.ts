@@ -1,44 +1,38 @@
+import {type ChildProcess, fork} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
-import {mkdtemp, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {setFlagsFromString} from 'node:v8';
 import {runInNewContext} from 'node:vm';
 import {systemClock} from '../source/dht/clock.js';
 import {ContactBook} from '../source/dht/contact-book.js';
-import {
-	DHT_METHODS,
-	encodeFindChunkRequest,
-	encodeFindNodeRequest,
-} from '../source/dht/messages.js';
 import {RoutingTable} from '../source/dht/routing-table.js';
-import {replyWireBytes, requestWireBytes} from '../source/dht/wire-cost.js';
-import {DhtService} from '../source/node/dht-service.js';
-import {TornetNode} from '../source/node/node.js';
-import {requestPing} from '../source/rpc/ping.js';
+import type {Command} from './lookup-worker.js';
 
 /**
- * Lookup latency on a loopback swarm of real nodes in this one process (every node its own UDP
- * socket, identity, RPC and DHT), against the raw RPC ping round trip between two of them measured
- * in the same run; plus the DHT's memory per 1,000 routing-table contacts and the wire bytes of a
- * dht.chunk exchange against the simulator's per-datagram model.
+ * Lookup latency on a loopback swarm of real nodes (every node its own UDP socket, identity, RPC
+ * and DHT), against the raw RPC ping round trip between two of them measured in the same run;
+ * plus the DHT's memory per 1,000 routing-table contacts and the wire bytes of a dht.chunk
+ * exchange against the simulator's per-datagram model.
  *
- *   npm run bench:lookup -- [--nodes 200] [--lookups 200] [--json]
+ *   npm run bench:lookup -- [--nodes 200] [--lookups 200] [--workers 4] [--json]
  *
- * One process: the nodes share one event loop, so a lookup's latency includes the CPU of every
- * node it touches (handshakes, AEAD), serialised. That overstates latency against a real network
- * but keeps the run deterministic in shape and cheap to start; lookups run one at a time.
+ * The nodes are spread over worker processes (bench/lookup-worker.ts): in one process, 200 nodes
+ * hold ~23,000 connection ends whose keepalives, ACKs and timers alone took over half a core, and on
+ * a loaded machine the event loop fell seconds behind, so handshakes and joins timed out. Nodes
+ * join one at a time, each through up to three random earlier nodes; lookups run one at a time.
  */
 const {values} = parseArgs({
 	options: {
 		nodes: {type: 'string', default: '200'},
 		lookups: {type: 'string', default: '200'},
+		workers: {type: 'string', default: '4'},
 		json: {type: 'boolean', default: false},
 	},
 });
 const nodeCount = Number(values.nodes);
 const lookupCount = Number(values.lookups);
+const workerCount = Math.max(1, Math.min(Number(values.workers), nodeCount));
 const log = (line: string) => {
 	if (!values.json) console.log(line);
 };
@@ -56,11 +50,10 @@ const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 // ---- memory of the DHT state per 1,000 routing-table contacts (no network) ----
 
 /** Ids in buckets 0–49 of a table, 20 each: what a node in a network of ~2^50 nodes would hold. */
-function tableMemory(contacts: number) {
-	const self = randomBytes(20);
+function contactsFor(self: Buffer, count: number) {
 	const ids: Buffer[] = [];
-	for (let bucket = 0; ids.length < contacts; bucket++) {
-		for (let i = 0; i < 20 && ids.length < contacts; i++) {
+	for (let bucket = 0; ids.length < count; bucket++) {
+		for (let i = 0; i < 20 && ids.length < count; i++) {
 			const id = randomBytes(20);
 			for (let bit = 0; bit <= bucket; bit++) {
 				const mask = 0x80 >>> (bit & 7);
@@ -73,11 +66,12 @@ function tableMemory(contacts: number) {
 		}
 	}
 
-	const keys = ids.map(() => randomBytes(32));
-	gc();
-	const before = heapBytes();
-	// Sized for exactly these contacts, so the figure is per contact held, not per slot reserved.
-	const book = new ContactBook({clock: systemClock, capacity: contacts + 1});
+	return ids.map((id) => ({id, publicKey: randomBytes(32)}));
+}
+
+/** A node's DHT state (contact book sized for exactly these contacts, and routing table). */
+function build(self: Buffer, contacts: ReturnType<typeof contactsFor>) {
+	const book = new ContactBook({clock: systemClock, capacity: contacts.length + 1});
 	const selfIndex = book.admit({
 		publicKey: randomBytes(32),
 		id: self,
@@ -87,201 +81,190 @@ function tableMemory(contacts: number) {
 	});
 	const table = new RoutingTable(book.ids);
 	table.setSelf(0, selfIndex);
-	for (const [i, id] of ids.entries()) {
+	for (const [i, {id, publicKey}] of contacts.entries()) {
 		const host = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-		const index = book.admit(
-			{publicKey: keys[i], id, host, port: 40_000 + (i % 20_000), rank: 8},
-			true,
-		);
+		const index = book.admit({publicKey, id, host, port: 40_000 + (i % 20_000), rank: 8}, true);
 		if (table.add(0, index) === 'added') book.pin(index);
 	}
 
+	return {book, table};
+}
+
+/**
+ * Memory per node for `count` routing-table contacts: the heap and array-buffer growth of building
+ * `copies` nodes' state at once (one build alone is lost in the noise of the collector), against
+ * the estimate from the typed arrays' sizes and the book's side-table figure.
+ */
+function tableMemory(count: number, copies = 20) {
+	const inputs = Array.from({length: copies}, () => {
+		const self = randomBytes(20);
+		return {self, contacts: contactsFor(self, count)};
+	});
+	build(inputs[0].self, inputs[0].contacts); // warm up the code paths first
 	gc();
-	const measured = heapBytes() - before;
-	const memory = book.memory();
-	const estimate = table.bytes + memory.typedArrays + memory.sideTables;
-	const held = table.size(0);
-	const defaultBook = new ContactBook({clock: systemClock}).memory().typedArrays;
-	return {held, measured, estimate, tableBytes: table.bytes, defaultBook};
-}
-
-// ---- the swarm ----
-
-async function startSwarm(count: number) {
-	const directories: string[] = [];
-	const nodes: TornetNode[] = [];
-	const dhts: DhtService[] = [];
-	for (let i = 0; i < count; i++) {
-		const dataDir = await mkdtemp(join(tmpdir(), 'tornet-bench-'));
-		directories.push(dataDir);
-		nodes.push(await TornetNode.open({dataDir, host: '127.0.0.1', port: 0}));
-	}
-
-	const started = performance.now();
-	for (const [i, node] of nodes.entries()) {
-		const bootstrap = new Set<string>();
-		while (i > 0 && bootstrap.size < Math.min(3, i))
-			bootstrap.add(nodes[Math.floor(Math.random() * i)].address);
-		const dht = new DhtService(node, {bootstrap: [...bootstrap]});
-		dhts.push(dht);
-		await dht.start();
-		if (!values.json && (i + 1) % 50 === 0) console.error(`# ${i + 1} nodes joined`);
-	}
-
-	const joinMs = performance.now() - started;
-	const close = async () => {
-		for (const dht of dhts) dht.close();
-		await Promise.all(nodes.map(async (node) => node.close()));
-		await Promise.all(directories.map(async (directory) => rm(directory, {recursive: true})));
-	};
-
-	return {nodes, dhts, joinMs, close};
-}
-
-const handshakes = (nodes: TornetNode[]) =>
-	nodes.reduce((sum, node) => sum + node.endpoint.stats.handshakesAccepted, 0);
-
-/** A connection from a to b; a loaded machine may lose a whole handshake, so up to 3 tries. */
-async function connect(a: TornetNode, b: TornetNode) {
-	const address = {publicKey: b.identity.publicKey, host: '127.0.0.1', port: b.port};
-	for (let attempt = 1; ; attempt++) {
-		try {
-			return await a.endpoint.connect(address);
-		} catch (error) {
-			if (attempt >= 3) throw error;
-		}
-	}
-}
-
-async function pingBaseline(a: TornetNode, b: TornetNode, count: number) {
-	const connection = await connect(a, b);
-	const samples: number[] = [];
-	for (let i = 0; i < count; i++) samples.push((await requestPing(a.rpc, connection)).rttMs);
-	return median(samples);
-}
-
-/** Median round trip of a dht.node request answered with 20 contacts, on a warm connection. */
-async function findNodeBaseline(a: TornetNode, b: TornetNode, count: number) {
-	const connection = await connect(a, b);
-	const body = encodeFindNodeRequest(randomBytes(20), 20);
-	const samples: number[] = [];
-	for (let i = 0; i < count; i++) {
-		const started = performance.now();
-		await a.rpc.request(connection, DHT_METHODS.findNode, body, {retries: 2});
-		samples.push(performance.now() - started);
-	}
-
-	return median(samples);
-}
-
-/** Bytes and packets on the wire per dht.chunk exchange (10 contacts back) on a warm connection. */
-async function wireCost(a: TornetNode, b: TornetNode, count: number) {
-	const connection = await connect(a, b);
-	const body = encodeFindChunkRequest(randomBytes(20), 10);
-	await a.rpc.request(connection, DHT_METHODS.findChunk, body, {retries: 2});
-	await new Promise((resolve) => setTimeout(resolve, 100)); // let delayed ACKs leave
-	const {
-		bytesSent: sent0,
-		bytesReceived: received0,
-		packetsSent: p0,
-		packetsReceived: q0,
-	} = connection.stats;
-	let replyBytes = 0;
-	for (let i = 0; i < count; i++) {
-		const reply = await a.rpc.request(connection, DHT_METHODS.findChunk, body, {retries: 2});
-		replyBytes = reply.length;
-	}
-
-	await new Promise((resolve) => setTimeout(resolve, 100));
-	const {stats} = connection;
-	const ipUdp = 28; // connection stats count UDP payloads
-	const packets = stats.packetsSent - p0 + stats.packetsReceived - q0;
-	const bytes = stats.bytesSent - sent0 + stats.bytesReceived - received0 + packets * ipUdp;
+	const before = heapBytes();
+	const built = inputs.map(({self, contacts}) => build(self, contacts));
+	gc();
+	const measured = (heapBytes() - before) / copies;
+	const {book, table} = built[0];
+	const columns = book.memory();
 	return {
-		measured: bytes / count,
-		packetsPerExchange: packets / count,
-		model: requestWireBytes(DHT_METHODS.findChunk, body.length) + replyWireBytes(replyBytes),
-		payload: body.length + replyBytes,
+		held: table.size(0),
+		measured: Math.round(measured),
+		estimate: table.bytes + columns.typedArrays + columns.sideTables,
+		tableBytes: table.bytes,
+		defaultBook: new ContactBook({clock: systemClock}).memory().typedArrays,
 	};
 }
 
-// The heap delta of one build is noisy (module loading, the Buffer pool): median of five.
-const builds = Array.from({length: 5}, () => tableMemory(1000));
-const memory = {...builds[0], measured: median(builds.map((build) => build.measured))};
+const memory = tableMemory(1000);
 log(
 	`DHT state holding ${memory.held} routing-table contacts: ${memory.measured} B measured (heap + array buffers), ${memory.estimate} B estimated (table ${memory.tableBytes} B + book columns + side tables); a node's default 8,192-contact book preallocates ${memory.defaultBook} B of columns`,
 );
 
-const rssBefore = process.memoryUsage().rss;
-const swarm = await startSwarm(nodeCount);
-const {nodes, dhts} = swarm;
-const rssSwarm = process.memoryUsage().rss - rssBefore;
-const contacts = dhts.map((dht) => dht.stats().contacts);
-log(
-	`${nodeCount} nodes joined in ${(swarm.joinMs / 1000).toFixed(1)} s (${handshakes(nodes)} handshakes); routing tables ${median(contacts)} contacts median (${Math.min(...contacts)}–${Math.max(...contacts)}); RSS +${(rssSwarm / 2 ** 20).toFixed(0)} MB`,
-);
+// ---- the swarm, spread over worker processes ----
 
-const openEnds = nodes.reduce((sum, node) => sum + node.endpoint.connectionCount, 0);
-const closedByDht = dhts.reduce((sum, dht) => sum + dht.stats().connectionsClosed, 0);
-log(
-	`${openEnds / 2} connections open (${round(openEnds / nodeCount, 1)} per node; the DHTs closed ${closedByDht} at their limit of 128 each); RSS ≈ ${Math.round(rssSwarm / openEnds / 1024)} KiB per connection end`,
-);
-const pingMs = await pingBaseline(nodes[0], nodes[1], 200);
-const findNodeMs = await findNodeBaseline(nodes[0], nodes[1], 200);
-const wire = await wireCost(nodes[2], nodes[3], 200);
+type Reply = {id: number; result?: unknown; error?: string};
 
-const plan = Array.from({length: lookupCount}, () => ({
-	from: Math.floor(Math.random() * nodes.length),
-	target: randomBytes(20),
-}));
-const latencies: number[] = [];
-const rounds: number[] = [];
-const requests: number[] = [];
-const shakesBefore = handshakes(nodes);
-for (const {from, target} of plan) {
-	const result = await dhts[from].lookup(target);
-	latencies.push(result.ms);
-	rounds.push(result.hops);
-	requests.push(result.requests);
+/** One child process hosting some of the nodes (bench/lookup-worker.ts). */
+class Worker {
+	private readonly child: ChildProcess;
+	private readonly pending = new Map<number, (reply: Reply) => void>();
+	private nextId = 0;
+
+	constructor() {
+		this.child = fork(fileURLToPath(new URL('lookup-worker.ts', import.meta.url)), [], {
+			execArgv: ['--import=tsx'],
+			stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+		});
+		this.child.on('message', (reply: Reply) => {
+			this.pending.get(reply.id)?.(reply);
+			this.pending.delete(reply.id);
+		});
+	}
+
+	async call<T>(command: Command): Promise<T> {
+		const id = this.nextId++;
+		const reply = await new Promise<Reply>((resolve) => {
+			this.pending.set(id, resolve);
+			this.child.send({id, command});
+		});
+		if (reply.error !== undefined) throw new Error(`worker: ${reply.error}`);
+		return reply.result as T;
+	}
 }
 
-const handshakesPerLookup = (handshakes(nodes) - shakesBefore) / lookupCount;
-latencies.sort((a, b) => a - b);
+type WorkerStats = {
+	contacts: number[];
+	connectionEnds: number;
+	closedByDht: number;
+	handshakes: number;
+	rss: number;
+	cpuMicros: number;
+};
+
+const workers = Array.from({length: workerCount}, () => new Worker());
+/** Node g lives in worker g % W as its local node ⌊g / W⌋. */
+const at = (g: number) => ({worker: workers[g % workerCount], local: Math.floor(g / workerCount)});
+const everyStats = async () =>
+	Promise.all(workers.map(async (w) => w.call<WorkerStats>({type: 'stats'})));
+const sum = (list: WorkerStats[], key: 'connectionEnds' | 'closedByDht' | 'handshakes' | 'rss') =>
+	list.reduce((total, stats) => total + stats[key], 0);
+
+const opened = await Promise.all(
+	workers.map(async (worker, w) =>
+		worker.call<string[]>({
+			type: 'open',
+			count: Math.floor(nodeCount / workerCount) + (w < nodeCount % workerCount ? 1 : 0),
+		}),
+	),
+);
+const addresses = Array.from(
+	{length: nodeCount},
+	(_, g) => opened[g % workerCount][Math.floor(g / workerCount)],
+);
+const idle = await everyStats();
+const joinStarted = performance.now();
+for (let g = 0; g < nodeCount; g++) {
+	const bootstrap = new Set<string>();
+	while (bootstrap.size < Math.min(3, g)) bootstrap.add(addresses[Math.floor(Math.random() * g)]);
+	const {worker, local} = at(g);
+	await worker.call({type: 'join', local, bootstrap: [...bootstrap]});
+	if (!values.json && (g + 1) % 50 === 0) console.error(`# ${g + 1} nodes joined`);
+}
+
+const joinMs = performance.now() - joinStarted;
+const joined = await everyStats();
+const contacts = joined.flatMap((stats) => stats.contacts);
+const ends = sum(joined, 'connectionEnds');
+const rssSwarm = sum(joined, 'rss') - sum(idle, 'rss');
+log(
+	`${nodeCount} nodes in ${workerCount} processes joined in ${(joinMs / 1000).toFixed(1)} s (${sum(joined, 'handshakes')} handshakes); routing tables ${median(contacts)} contacts median (${Math.min(...contacts)}–${Math.max(...contacts)})`,
+);
+log(
+	`${ends / 2} connections open (${round(ends / nodeCount, 1)} per node; the DHTs closed ${sum(joined, 'closedByDht')} at their limit of 128 each); RSS +${Math.round(rssSwarm / 2 ** 20)} MB, ≈ ${Math.round(rssSwarm / ends / 1024)} KiB per connection end`,
+);
+
+// Baselines between two nodes in different processes (when there are two), on one connection.
+const wire = await at(0).worker.call<{
+	pingMs: number;
+	findNodeMs: number;
+	chunkExchangeBytes: number;
+	chunkExchangePackets: number;
+	chunkExchangeModel: number;
+	chunkExchangePayload: number;
+}>({type: 'baseline', local: at(0).local, address: addresses[1], count: 200});
+
+const plan = Array.from({length: lookupCount}, () => ({
+	from: Math.floor(Math.random() * nodeCount),
+	target: randomBytes(20).toString('hex'),
+}));
+type LookupFigures = {ms: number; hops: number; requests: number};
+const lookups = async () => {
+	const results: LookupFigures[] = [];
+	const before = sum(await everyStats(), 'handshakes');
+	for (const {from, target} of plan) {
+		const {worker, local} = at(from);
+		results.push(await worker.call<LookupFigures>({type: 'lookup', local, target}));
+	}
+
+	const handshakes = (sum(await everyStats(), 'handshakes') - before) / lookupCount;
+	return {results, handshakes};
+};
+
+const cold = await lookups();
 // The same lookups again at once: their peers are connected now, so this is the DHT's own cost.
-const warm: number[] = [];
-const shakesWarm = handshakes(nodes);
-for (const {from, target} of plan) warm.push((await dhts[from].lookup(target)).ms);
-const warmHandshakes = (handshakes(nodes) - shakesWarm) / lookupCount;
-warm.sort((a, b) => a - b);
+const warm = await lookups();
+const latencies = cold.results.map((result) => result.ms).sort((a, b) => a - b);
+const warmLatencies = warm.results.map((result) => result.ms).sort((a, b) => a - b);
+const rounds = cold.results.map((result) => result.hops).sort((a, b) => a - b);
 const report = {
 	nodes: nodeCount,
+	processes: workerCount,
 	lookups: lookupCount,
 	medianMs: round(quantile(latencies, 0.5)),
 	p95Ms: round(quantile(latencies, 0.95)),
-	medianRounds: median(rounds),
-	p95Rounds: quantile(
-		[...rounds].sort((a, b) => a - b),
-		0.95,
-	),
-	medianRequests: median(requests),
-	handshakesPerLookup: round(handshakesPerLookup),
-	warmMedianMs: round(quantile(warm, 0.5)),
-	warmP95Ms: round(quantile(warm, 0.95)),
-	warmHandshakesPerLookup: round(warmHandshakes),
-	pingMs: round(pingMs, 3),
-	findNodeMs: round(findNodeMs, 3),
-	joinSeconds: round(swarm.joinMs / 1000, 1),
+	medianRounds: quantile(rounds, 0.5),
+	p95Rounds: quantile(rounds, 0.95),
+	medianRequests: median(cold.results.map((result) => result.requests)),
+	handshakesPerLookup: round(cold.handshakes),
+	warmMedianMs: round(quantile(warmLatencies, 0.5)),
+	warmP95Ms: round(quantile(warmLatencies, 0.95)),
+	warmHandshakesPerLookup: round(warm.handshakes),
+	pingMs: round(wire.pingMs, 3),
+	findNodeMs: round(wire.findNodeMs, 3),
+	joinSeconds: round(joinMs / 1000, 1),
 	medianTableContacts: median(contacts),
 	minTableContacts: Math.min(...contacts),
 	bytesPer1000Contacts: Math.round((memory.measured / memory.held) * 1000),
 	estimatedBytesPer1000Contacts: Math.round((memory.estimate / memory.held) * 1000),
 	defaultBookBytes: memory.defaultBook,
 	swarmRssMB: Math.round(rssSwarm / 2 ** 20),
-	connectionsPerNode: round(openEnds / nodeCount, 1),
-	connectionsClosedByDht: closedByDht,
-	chunkExchangeWireBytes: Math.round(wire.measured),
-	chunkExchangeModelBytes: wire.model,
-	chunkExchangePackets: round(wire.packetsPerExchange),
+	connectionsPerNode: round(ends / nodeCount, 1),
+	connectionsClosedByDht: sum(joined, 'closedByDht'),
+	chunkExchangeWireBytes: Math.round(wire.chunkExchangeBytes),
+	chunkExchangeModelBytes: wire.chunkExchangeModel,
+	chunkExchangePackets: round(wire.chunkExchangePackets),
 };
 
 log(`lookups of random targets from random nodes, one at a time (${lookupCount}):`);
@@ -289,7 +272,7 @@ log(`  latency      median ${report.medianMs} ms, p95 ${report.p95Ms} ms`);
 log(
 	`  rounds       median ${report.medianRounds}, p95 ${report.p95Rounds}; ${report.medianRequests} requests median`,
 );
-log(`  handshakes   ${report.handshakesPerLookup} per lookup (contacts not connected yet)`);
+log(`  handshakes   ${report.handshakesPerLookup} per lookup (peers not connected yet)`);
 log(
 	`  again, warm  median ${report.warmMedianMs} ms, p95 ${report.warmP95Ms} ms (${report.warmHandshakesPerLookup} handshakes per lookup)`,
 );
@@ -297,15 +280,15 @@ log(
 	`  baseline     RPC ping round trip ${report.pingMs} ms median → lookup ≈ ${round(report.medianMs / report.pingMs, 1)} × RTT`,
 );
 log(
-	`  baseline     dht.node round trip (20 contacts back) ${report.findNodeMs} ms median: a warm lookup's ${report.medianRequests} requests, α = 3 at a time, ≈ ${round(report.medianRequests / 3, 1)} of those`,
+	`  baseline     dht.node round trip (20 contacts back) ${report.findNodeMs} ms median; a lookup's ${report.medianRequests} requests, α = 3 at a time, ≈ ${round(report.medianRequests / 3, 1)} of those`,
 );
 log(
-	`dht.chunk exchange with 10 contacts on a warm connection: ${report.chunkExchangeWireBytes} B on the wire (${report.chunkExchangePackets} packets, ACKs included) vs ${report.chunkExchangeModelBytes} B modelled (payload ${wire.payload} B)`,
+	`dht.chunk exchange with 10 contacts on a warm connection: ${report.chunkExchangeWireBytes} B on the wire (${report.chunkExchangePackets} packets, ACKs included) vs ${report.chunkExchangeModelBytes} B modelled (payload ${wire.chunkExchangePayload} B)`,
 );
 log(
 	`memory per 1,000 contacts: ${report.bytesPer1000Contacts} B measured, ${report.estimatedBytesPer1000Contacts} B estimated`,
 );
-await swarm.close();
+await Promise.all(workers.map(async (worker) => worker.call({type: 'close'})));
 if (values.json) console.log(JSON.stringify(report));
 
 function heapBytes(): number {

@@ -7,7 +7,7 @@ import type {ContactSpace} from './network.js';
 /** The hosts array holds one pointer per slot. */
 const POINTER_BYTES = 8;
 /** A Map entry with a 20-char latin1 key, plus a short host string (checked by bench/lookup.ts). */
-const SIDE_BYTES_PER_CONTACT = 125;
+const SIDE_BYTES_PER_CONTACT = 110;
 
 export type BookEntry = {
 	id: Buffer;
@@ -73,7 +73,7 @@ export class ContactBook implements ContactSpace {
 	/**
 	 * Memory held: the typed-array columns (allocated up front for `capacity` contacts) and an
 	 * estimate of the JS side tables that grow with the contacts held (the id → index map and the
-	 * host strings: ~125 bytes per contact, measured by bench/lookup.ts as a heap delta).
+	 * host strings: ~110 bytes per contact, measured by bench/lookup.ts as a heap delta).
 	 */
 	memory(): {typedArrays: number; sideTables: number} {
 		const typedArrays =
