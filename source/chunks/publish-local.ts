@@ -46,7 +46,9 @@ export type PublishOptions = {
 /** Bodies being written at once: enough to keep the thread pool's fsyncs overlapped with hashing. */
 const WRITES_IN_FLIGHT = 4;
 /** Chunks read ahead of the one being sealed. */
-const READ_AHEAD = 3;
+const READ_AHEAD = 4;
+/** Chunks handed to the sealer before waiting for the oldest (at most READ_AHEAD). */
+const SEALS_AHEAD = 2;
 /** Below this a seal thread costs more to start (~0.1–0.3 s) than it saves. */
 const SEAL_THREAD_BYTES = 64 << 20;
 
@@ -167,7 +169,7 @@ class Publisher {
 		this.store = store;
 		this.sealer = sealer;
 		this.signal = signal;
-		this.free = Array.from({length: Math.max(1, writes)}, chunkBuffer);
+		this.free = Array.from({length: Math.max(1, writes) + SEALS_AHEAD}, chunkBuffer);
 	}
 
 	async put(chunk: SealedChunk): Promise<void> {
@@ -180,19 +182,24 @@ class Publisher {
 		});
 		const chunks: ChunkRef[] = [];
 		let size = 0;
-		// Chunk i is read at offset i MiB into buffer i mod READ_AHEAD; reads run that far ahead.
+		// Chunk i is read at offset i MiB into slot i mod READ_AHEAD; when its seal is done the slot
+		// takes chunk i + READ_AHEAD. SEALS_AHEAD seals are queued so the seal thread never idles.
 		const reads: Array<Promise<number>> = [];
-		let issued = 0;
-		const issue = () => {
-			reads.push(readFull(handle, this.reads[issued % READ_AHEAD], issued * CHUNK_BYTES));
-			issued++;
+		const seals: Array<Promise<void>> = [];
+		const read = (index: number) => {
+			reads[index % READ_AHEAD] = readFull(
+				handle,
+				this.reads[index % READ_AHEAD],
+				index * CHUNK_BYTES,
+			);
 		};
 
 		try {
-			for (let index = 0; index < READ_AHEAD; index++) issue();
+			for (let index = 0; index < READ_AHEAD; index++) read(index);
 			for (let index = 0; ; index++) {
+				const slot = index % READ_AHEAD;
 				let waited = performance.now();
-				const length = await reads.shift()!;
+				const length = await reads[slot];
 				this.timings.readWaitMs += performance.now() - waited;
 				if (length === 0) break;
 				size += length;
@@ -201,24 +208,31 @@ class Publisher {
 				while (this.free.length === 0) await Promise.race(this.writes);
 				this.timings.writeWaitMs += performance.now() - waited;
 				if (this.failure) throw this.failure;
-				const slot = index % READ_AHEAD;
-				const {sealed, plain, out} = await this.sealer.seal(
-					this.reads[slot].subarray(0, length),
-					this.free.pop()!,
+				const sealing = this.sealer.seal(this.reads[slot].subarray(0, length), this.free.pop()!);
+				seals.push(
+					sealing.then(({sealed, plain, out}) => {
+						this.reads[slot] = plain;
+						chunks[index] = {
+							id: sealed.id,
+							key: sealed.key,
+							size: sealed.size,
+							slices: sealed.slices,
+						};
+						this.write(sealed, out, file.path);
+						if (length === CHUNK_BYTES) read(index + READ_AHEAD);
+					}),
 				);
-				this.reads[slot] = plain;
-				chunks.push({id: sealed.id, key: sealed.key, size: sealed.size, slices: sealed.slices});
-				this.write(sealed, out, file.path);
+				if (seals.length >= SEALS_AHEAD) await seals.shift();
 				if (length < CHUNK_BYTES) break; // end of file
-				issue(); // into the buffer just sealed
 			}
 
+			await Promise.all(seals);
 			const waited = performance.now();
 			await Promise.all(this.writes);
 			this.timings.writeWaitMs += performance.now() - waited;
 			if (this.failure) throw this.failure;
 		} catch (error) {
-			await Promise.allSettled(this.writes);
+			await Promise.allSettled([...seals, ...this.writes]);
 			throw fileError(file.absolute, error);
 		} finally {
 			await Promise.allSettled(reads);

@@ -23,6 +23,7 @@ export class Sealer {
 	private worker: Worker | undefined;
 	private readonly pending = new Map<number, (reply: SealReply | Error) => void>();
 	private jobs = 0;
+	private failure: Error | undefined;
 
 	constructor(useThread: boolean) {
 		if (useThread) this.worker = spawnSealWorker(this);
@@ -38,6 +39,7 @@ export class Sealer {
 		const whole = (buffer: Buffer) => Buffer.from(buffer.buffer as ArrayBuffer);
 		if (!this.worker)
 			return {sealed: this.sealInline(plain, out), plain: whole(plain), out: whole(out)};
+		if (this.failure) throw this.failure;
 		const job = this.jobs++;
 		const size = plain.length; // read before the transfer detaches the buffer
 		const request: SealRequest = {
@@ -77,6 +79,7 @@ export class Sealer {
 
 	/** The thread died: every job in flight fails (the publish rolls back). */
 	failAll(error: Error): void {
+		this.failure ??= error;
 		for (const resolve of this.pending.values()) resolve(error);
 		this.pending.clear();
 	}
