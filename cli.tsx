@@ -19,6 +19,7 @@ const cli = meow(HELP, {
 		port: {type: 'number'},
 		host: {type: 'string'},
 		announce: {type: 'string'},
+		bootstrap: {type: 'string', isMultiple: true},
 		minRank: {type: 'number'},
 		headless: {type: 'boolean', default: false},
 		color: {type: 'boolean', default: true},

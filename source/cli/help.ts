@@ -15,6 +15,7 @@ export const HELP = `
     --port <n>          UDP port to listen on (default: 7600; 0 picks a free port)
     --host <ip>         interface to bind (default: 0.0.0.0)
     --announce <host>   host to put in our address when it differs from --host
+    --bootstrap <addr>  join the network through this node (repeatable)
     --min-rank <bits>   refuse peers whose rank is below this (default: 0)
     --headless          log lines instead of the console, even on a terminal
     --no-color          console without colour (NO_COLOR is honoured too)
@@ -26,6 +27,7 @@ export const HELP = `
 
   Examples
     $ tornet --port 7600
+    $ tornet --bootstrap 3b6a27bc...e1f0@203.0.113.7:7600
     $ tornet id --json
     $ tornet ping 3b6a27bc...e1f0@203.0.113.7:7600
     $ tornet rank --target 20

@@ -1,5 +1,6 @@
 import {homedir} from 'node:os';
 import {join, resolve} from 'node:path';
+import {parseAddress} from '../identity/address.js';
 import type {NodeOptions} from '../node/node.js';
 import {UsageError} from './exit.js';
 
@@ -11,6 +12,7 @@ export type CommonFlags = {
 	host?: string;
 	announce?: string;
 	minRank?: number;
+	bootstrap?: string[];
 };
 
 export function dataDirectory(flag: string | undefined): string {
@@ -26,8 +28,20 @@ export function nodeOptions(flags: CommonFlags, overrides: Partial<NodeOptions> 
 		throw new UsageError(`--min-rank must be 0 to 255, not ${minRank}`);
 	}
 
+	const bootstrap = flags.bootstrap ?? [];
+	for (const address of bootstrap) {
+		try {
+			parseAddress(address);
+		} catch {
+			throw new UsageError(
+				`--bootstrap needs <64 hex digits of public key>@host:port, not ${JSON.stringify(address)}`,
+			);
+		}
+	}
+
 	return {
 		dataDir: dataDirectory(flags.data),
+		bootstrap,
 		port,
 		host: flags.host,
 		announce: flags.announce,

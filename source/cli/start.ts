@@ -21,7 +21,8 @@ export async function startHeadless(flags: CommonFlags): Promise<number> {
 	const status = () => {
 		const {stats} = node.endpoint;
 		const line =
-			`${node.endpoint.connectionCount} connections, ${stats.handshakesAccepted} handshakes, ` +
+			`${node.endpoint.connectionCount} connections, ${node.dht.stats().contacts} contacts, ` +
+			`${stats.handshakesAccepted} handshakes, ` +
 			`${stats.packetsIn} packets in, ${stats.junkPackets} junk, ${node.rpc.stats.requestsServed} requests served`;
 		if (tty) process.stdout.write(`\r\u001B[2K${line}`);
 		else log(line);

@@ -46,6 +46,11 @@ export type LookupResult = {
 	found: boolean;
 	holder: ContactIndex;
 	/**
+	 * Chunk search: every holder learned on the way, the one that answered first, then those named
+	 * by references (not yet asked: a fetcher tries them as extra sources), at most MAX_HOLDERS.
+	 */
+	holders: ContactIndex[];
+	/**
 	 * Rounds of requests on the path to the answer: contacts from our own table are asked in
 	 * round 1, contacts they return in round 2, and so on (a timeout does not add a round, only
 	 * time). Chunk search: the round in which the holder answered; node lookup: the round in which
@@ -62,6 +67,9 @@ export type LookupResult = {
 };
 
 type Mode = 'node' | 'chunk';
+
+/** Holders a chunk search reports at most (sources for a multi-source fetch). */
+const MAX_HOLDERS = 8;
 
 type Path = {
 	list: Shortlist;
@@ -100,6 +108,7 @@ export class Lookup {
 	private deadline: TimerHandle | undefined;
 	private found = false;
 	private holder: ContactIndex = NONE;
+	private readonly holders: ContactIndex[] = [];
 	private hops = 0;
 	private rate = 0;
 	private requests = 0;
@@ -222,6 +231,7 @@ export class Lookup {
 		if (i >= 0) path.list.state[i] = ANSWERED;
 		if ('held' in reply) {
 			if (reply.rate > this.rate) this.rate = reply.rate;
+			this.noteHolders(reply.holders);
 			if (reply.held) {
 				this.found = true;
 				this.holder = request.contact;
@@ -249,6 +259,15 @@ export class Lookup {
 
 		// The network must reject with TornetErrors; anything else is a bug and stays loud.
 		if (!isTornetError(error)) throw error;
+	}
+
+	private noteHolders(contacts: ArrayLike<ContactIndex>): void {
+		const {self, ids} = this.host;
+		for (let i = 0; i < contacts.length && this.holders.length < MAX_HOLDERS; i++) {
+			const contact = contacts[i];
+			if (contact === self || contact >= ids.count || this.holders.includes(contact)) continue;
+			this.holders.push(contact);
+		}
 	}
 
 	private merge(
@@ -284,6 +303,9 @@ export class Lookup {
 		this.resolve({
 			found: this.found,
 			holder: this.holder,
+			holders: this.found
+				? [this.holder, ...this.holders.filter((h) => h !== this.holder)].slice(0, MAX_HOLDERS)
+				: this.holders,
 			hops: this.hops,
 			rate: this.rate,
 			closest,

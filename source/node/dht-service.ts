@@ -53,8 +53,10 @@ export type DhtServiceOptions = {
 };
 
 export type DhtLookup = Omit<LookupResult, 'closest' | 'holder'> & {closest: DhtContact[]};
-export type DhtChunkSearch = Omit<LookupResult, 'closest' | 'holder'> & {
+export type DhtChunkSearch = Omit<LookupResult, 'closest' | 'holder' | 'holders'> & {
 	holder: DhtContact | undefined;
+	/** The holder that answered first, then holders named by references (extra fetch sources). */
+	holders: DhtContact[];
 };
 
 export type DhtStats = {
@@ -215,8 +217,12 @@ export class DhtService {
 	async findChunk(chunkId: Uint8Array): Promise<DhtChunkSearch> {
 		this.chunkSearches++;
 		const result = await this.node.findChunk(chunkId);
-		const {closest: _closest, holder, ...rest} = result;
-		return {...rest, holder: result.found ? this.contact(holder) : undefined};
+		const {closest: _closest, holder, holders, ...rest} = result;
+		return {
+			...rest,
+			holder: result.found ? this.contact(holder) : undefined,
+			holders: this.contacts(holders),
+		};
 	}
 
 	/** Marks a chunk as held here (published: pinned) so FIND_CHUNK answers that we serve it. */

@@ -10,6 +10,7 @@ import type {Connection} from '../transport/connection.js';
 import {Endpoint} from '../transport/endpoint.js';
 import {announceHost} from './announce-host.js';
 import {ControlServer} from './control-server.js';
+import {DhtService, type DhtServiceOptions} from './dht-service.js';
 import {loadSettings, saveSettings, validateSettings} from './settings.js';
 import type {Settings, Snapshot} from './snapshot.js';
 import {StatsSampler} from './stats-sampler.js';
@@ -29,6 +30,10 @@ export type NodeOptions = {
 	stats?: boolean;
 	/** Listen on the data directory's control socket for one-shot commands (`tornet status` …). */
 	control?: boolean;
+	/** `<public key>@host:port` of nodes to join the DHT through (the CLI's --bootstrap). */
+	bootstrap?: string[];
+	/** DHT tuning (tests and benchmarks); the bootstrap list comes from `bootstrap`. */
+	dht?: Omit<DhtServiceOptions, 'bootstrap'>;
 };
 
 type NodeEvents = {snapshot: [snapshot: Snapshot]};
@@ -39,13 +44,14 @@ const RTT_PROBE_MS = 5000;
 const RTT_GAIN = 1 / 8;
 
 /**
- * A tornet node: identity, one UDP endpoint, RPC, settings and the 1 Hz stats snapshot. The layers
- * above (DHT, chunks, market) attach their methods to `rpc` as they land.
+ * A tornet node: identity, one UDP endpoint, RPC, the DHT, settings and the 1 Hz stats snapshot.
+ * The layers above (chunks, market) attach their methods to `rpc` as they land.
  */
 export class TornetNode extends EventEmitter<NodeEvents> {
 	readonly identity: Identity;
 	readonly endpoint: Endpoint;
 	readonly rpc = new Rpc();
+	readonly dht: DhtService;
 	readonly options: NodeOptions;
 	readonly startedAt = Date.now();
 	private currentSettings: Settings;
@@ -82,6 +88,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 			this.rpc.attach(connection);
 		});
 		registerPing(this.rpc);
+		this.dht = new DhtService(this, {...options.dht, bootstrap: options.bootstrap});
 	}
 
 	private async listen(): Promise<void> {
@@ -100,6 +107,9 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 				throw error;
 			}
 		}
+
+		// The join runs in the background: a node is useful (and answers) before it completes.
+		void this.dht.start();
 	}
 
 	get port(): number {
@@ -146,6 +156,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 	}
 
 	async close(): Promise<void> {
+		this.dht.close();
 		for (const timer of this.timers) clearInterval(timer);
 		await this.control?.close();
 		await this.endpoint.close();

@@ -95,6 +95,7 @@ test('usage errors exit 2 with one line and no stack trace', async (t) => {
 		['rank'],
 		['rank', '--target', '99'],
 		['start', '--port', '99999'],
+		['start', '--bootstrap', 'nowhere:1'],
 	]) {
 		const result = await runCli([...args, '--data', await dataDir()]);
 		t.is(result.code, 2, `${args.join(' ')}: ${result.stderr}`);

@@ -100,6 +100,30 @@ test.serial(
 			const result = await dhts[from].findChunk(chunkId);
 			t.true(result.found);
 			t.deepEqual(result.holder!.id, nodes[far].identity.id);
+			t.deepEqual(result.holders[0].id, nodes[far].identity.id, 'the answering holder leads');
 		}
+	},
+);
+
+test.serial(
+	'a chunk search reports every holder it learned of, for a multi-source fetch',
+	async (t) => {
+		const {nodes, dhts} = t.context;
+		const chunkId = randomBytes(20);
+		const order = nodes
+			.map((node, i) => ({i, id: node.identity.id}))
+			.sort((a, b) => compareDistance(chunkId, a.id, b.id));
+		// Three holders far from the id, found only through the references they pushed.
+		const far = order.slice(-3).map(({i}) => i);
+		for (const i of far) {
+			dhts[i].hold(chunkId);
+			t.true((await dhts[i].announce(chunkId)) >= 1);
+		}
+
+		const result = await dhts[order[40].i].findChunk(chunkId);
+		t.true(result.found);
+		const found = new Set(result.holders.map((holder) => holder.id.toString('hex')));
+		t.is(found.size, result.holders.length, 'no holder twice');
+		for (const i of far) t.true(found.has(nodes[i].identity.id.toString('hex')), `holder ${i}`);
 	},
 );

@@ -1,15 +1,16 @@
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {DhtService, type DhtServiceOptions} from '../../source/node/dht-service.js';
+import type {DhtService, DhtServiceOptions} from '../../source/node/dht-service.js';
 import {TornetNode, type NodeOptions} from '../../source/node/node.js';
 
 type Teardown = {teardown(fn: () => Promise<void>): void};
 
-export type TestnetOptions = Partial<NodeOptions> & {
+export type TestnetOptions = Partial<Omit<NodeOptions, 'bootstrap'>> & {
 	/**
 	 * Start a DhtService on every node and join them one by one: each node bootstraps from node 0
-	 * ('first') or from up to three random earlier nodes ('random'). Without it, no DHT.
+	 * ('first') or from up to three random earlier nodes ('random'). Without it, every node runs
+	 * its DHT alone (no bootstrap).
 	 */
 	bootstrap?: 'first' | 'random';
 	/** Options for every node's DhtService (bootstrap addresses are chosen by the helper). */
@@ -27,34 +28,38 @@ const OPEN_BATCH = 16;
 export async function testnet(t: Teardown, count: number, options: TestnetOptions = {}) {
 	const {bootstrap, dht, ...nodeOptions} = options;
 	const nodes: TornetNode[] = [];
-	const dhts: DhtService[] = [];
 	const directories: string[] = [];
 	t.teardown(async () => {
-		for (const service of dhts) service.close();
 		await Promise.all(nodes.map(async (node) => node.close()));
 		await Promise.all(
 			directories.map(async (directory) => rm(directory, {recursive: true, force: true})),
 		);
 	});
-	for (let start = 0; start < count; start += OPEN_BATCH) {
-		const batch = Array.from({length: Math.min(OPEN_BATCH, count - start)}, async () => {
-			const dataDir = await mkdtemp(join(tmpdir(), 'tornet-testnet-'));
-			directories.push(dataDir);
-			const node = await TornetNode.open({host: '127.0.0.1', ...nodeOptions, dataDir});
-			nodes.push(node);
-			return node;
+	const open = async (i: number) => {
+		const dataDir = await mkdtemp(join(tmpdir(), 'tornet-testnet-'));
+		directories.push(dataDir);
+		const node = await TornetNode.open({
+			host: '127.0.0.1',
+			...nodeOptions,
+			dataDir,
+			dht,
+			bootstrap: bootstrap ? bootstrapFor(nodes, i, bootstrap) : [],
 		});
-		await Promise.all(batch);
-	}
+		nodes[i] = node;
+		return node;
+	};
 
 	if (bootstrap) {
-		for (const [i, node] of nodes.entries()) {
-			const service = new DhtService(node, {...dht, bootstrap: bootstrapFor(nodes, i, bootstrap)});
-			dhts.push(service);
-			await service.start();
+		// One by one: each node joins through nodes that are already part of the DHT.
+		for (let i = 0; i < count; i++) await (await open(i)).dht.start();
+	} else {
+		for (let start = 0; start < count; start += OPEN_BATCH) {
+			const size = Math.min(OPEN_BATCH, count - start);
+			await Promise.all(Array.from({length: size}, async (_, j) => open(start + j)));
 		}
 	}
 
+	const dhts: DhtService[] = nodes.map((node) => node.dht);
 	return {nodes, dhts};
 }
 
