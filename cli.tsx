@@ -10,6 +10,7 @@ import {dataDirectory} from './source/cli/options.js';
 import {startConsole} from './source/cli/console.js';
 import {startHeadless} from './source/cli/start.js';
 import {peersCommand, statusCommand} from './source/cli/status.js';
+import {publishCommand} from './source/cli/publish.js';
 
 const cli = meow(HELP, {
 	importMeta: import.meta,
@@ -20,6 +21,8 @@ const cli = meow(HELP, {
 		host: {type: 'string'},
 		announce: {type: 'string'},
 		bootstrap: {type: 'string', isMultiple: true},
+		disk: {type: 'string'},
+		upload: {type: 'string'},
 		minRank: {type: 'number'},
 		headless: {type: 'boolean', default: false},
 		color: {type: 'boolean', default: true},
@@ -53,6 +56,10 @@ async function main(): Promise<number> {
 
 		case 'peers': {
 			return runCommand('peers', async () => peersCommand(flags));
+		}
+
+		case 'publish': {
+			return runCommand('publish', async () => publishCommand(rest[0], flags));
 		}
 
 		case 'ping': {

@@ -39,6 +39,10 @@ export type ChunkStoreOptions = {
 	now?: () => number;
 	/** Test hook: runs after a body is in place and before its index record is written. */
 	afterBodyWrite?: (id: Buffer) => Promise<void> | void;
+	/** A chunk became held, or its pin changed (the node keeps an in-memory view for the DHT). */
+	onStored?: (id: Buffer, size: number, pinned: boolean) => void;
+	/** A chunk is no longer held (deleted, evicted, or dropped as corrupt). */
+	onRemoved?: (id: Buffer) => void;
 };
 
 /** 'present': held already; 'pinned': held already, unpinned until this put. */
@@ -200,8 +204,11 @@ export class ChunkStore {
 		return this.locks.run(Buffer.from(id).toString('hex'), async () => {
 			const entry = await this.entry(id);
 			if (!entry) return false;
-			if (entry.pinned !== pinned)
+			if (entry.pinned !== pinned) {
 				await this.index.put(chunkKey(id), encodeEntry({...entry, pinned}));
+				this.options.onStored?.(Buffer.from(id), entry.size, pinned);
+			}
+
 			return true;
 		});
 	}
@@ -282,6 +289,7 @@ export class ChunkStore {
 		const entry: IndexEntry = {size, pinned, lastAccess: this.now(), slices};
 		await this.index.put(chunkKey(id), encodeEntry(entry));
 		this.chunks++;
+		this.options.onStored?.(id, size, pinned);
 	}
 
 	async entry(id: Uint8Array): Promise<IndexEntry | undefined> {
@@ -316,6 +324,7 @@ export class ChunkStore {
 					chunkKey(id),
 					encodeEntry({...existing, pinned, lastAccess: this.now()}),
 				);
+				this.options.onStored?.(id, existing.size, pinned);
 				return 'pinned';
 			}
 
@@ -350,6 +359,7 @@ export class ChunkStore {
 		await removeFile(bodyPath(this.layout, id));
 		this.budget.release(entry.size);
 		this.chunks--;
+		this.options.onRemoved?.(Buffer.from(id));
 		return true;
 	}
 

@@ -5,8 +5,12 @@ export const HELP = `
     $ tornet id                    print this node's id, public key, rank and address
     $ tornet status                what the running node is doing (via its control socket)
     $ tornet peers                 the running node's peers
+    $ tornet publish <file|dir>    store and announce content; prints its tornet: link
     $ tornet ping <address>        handshake with a node and measure the round trip
     $ tornet rank --target <bits>  raise this identity's proof-of-work rank (resumable)
+
+  publish talks to the node running with --data; without one it stores the content in the
+  data directory itself (served once \`tornet start\` runs).
 
   Addresses look like <64 hex digits of public key>@host:port, as \`tornet id\` prints them.
 
@@ -17,6 +21,8 @@ export const HELP = `
     --announce <host>   host to put in our address when it differs from --host
     --bootstrap <addr>  join the network through this node (repeatable)
     --min-rank <bits>   refuse peers whose rank is below this (default: 0)
+    --disk <size>       disk sold for chunks, e.g. 10GB (default: saved setting, 1 GiB)
+    --upload <rate>     upload sold, e.g. 2MB/s; 0 = unlimited (default: saved, 1 MB/s)
     --headless          log lines instead of the console, even on a terminal
     --no-color          console without colour (NO_COLOR is honoured too)
     --count <n>         ping: how many pings to send (default: 3)

@@ -3,6 +3,7 @@ import {join, resolve} from 'node:path';
 import {parseAddress} from '../identity/address.js';
 import type {NodeOptions} from '../node/node.js';
 import {UsageError} from './exit.js';
+import {parseSize} from './size.js';
 
 export const DEFAULT_PORT = 7600;
 
@@ -13,6 +14,8 @@ export type CommonFlags = {
 	announce?: string;
 	minRank?: number;
 	bootstrap?: string[];
+	disk?: string;
+	upload?: string;
 };
 
 export function dataDirectory(flag: string | undefined): string {
@@ -39,9 +42,22 @@ export function nodeOptions(flags: CommonFlags, overrides: Partial<NodeOptions> 
 		}
 	}
 
+	const diskBytes = flags.disk === undefined ? undefined : parseSize(flags.disk);
+	if (flags.disk !== undefined && diskBytes === undefined)
+		throw new UsageError(
+			`--disk needs a size like 10GB or 512MiB, not ${JSON.stringify(flags.disk)}`,
+		);
+	const uploadBps = flags.upload === undefined ? undefined : parseSize(flags.upload, true);
+	if (flags.upload !== undefined && uploadBps === undefined)
+		throw new UsageError(
+			`--upload needs a rate like 2MB/s (0 for unlimited), not ${JSON.stringify(flags.upload)}`,
+		);
+
 	return {
 		dataDir: dataDirectory(flags.data),
 		bootstrap,
+		diskBytes,
+		uploadBps,
 		port,
 		host: flags.host,
 		announce: flags.announce,

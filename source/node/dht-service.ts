@@ -314,7 +314,8 @@ export class DhtService {
 function budgetOf(host: DhtHost): ServingBudget {
 	return {
 		get uploadBytesPerSecond() {
-			return host.settings.uploadBps;
+			// 0 is the operator's "unlimited".
+			return host.settings.uploadBps || Number.POSITIVE_INFINITY;
 		},
 		get diskBytes() {
 			return host.settings.diskBytes;

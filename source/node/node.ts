@@ -1,4 +1,5 @@
 import {EventEmitter} from 'node:events';
+import {TornetError} from '../errors.js';
 import {mkdir} from 'node:fs/promises';
 import {formatAddress, parseAddress, type NodeAddress} from '../identity/address.js';
 import {idToHex} from '../identity/id.js';
@@ -9,10 +10,14 @@ import {Rpc} from '../rpc/rpc.js';
 import type {Connection} from '../transport/connection.js';
 import {Endpoint} from '../transport/endpoint.js';
 import {announceHost} from './announce-host.js';
+import {ioFirstClock} from '../dht/clock.js';
+import {chunkStats} from './chunk-stats.js';
+import {ContentService, type NodePublishResult} from './content-service.js';
 import {ControlServer} from './control-server.js';
 import {DhtService, type DhtServiceOptions} from './dht-service.js';
 import {loadSettings, saveSettings, validateSettings} from './settings.js';
 import type {Settings, Snapshot} from './snapshot.js';
+import {JobTracker} from './jobs.js';
 import {StatsSampler} from './stats-sampler.js';
 
 export type NodeOptions = {
@@ -22,8 +27,10 @@ export type NodeOptions = {
 	host?: string;
 	/** Host to announce in our address, when it differs from what we bind (NAT, containers). */
 	announce?: string;
-	/** Overrides the saved setting for this run. */
+	/** Override the saved settings for this run (the CLI's --min-rank, --disk, --upload). */
 	minRank?: number;
+	diskBytes?: number;
+	uploadBps?: number;
 	/** Tests may inject an identity instead of using the data dir's key file. */
 	identity?: Identity;
 	/** Produce a stats snapshot every second (the console and control socket read it). */
@@ -52,6 +59,10 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 	readonly endpoint: Endpoint;
 	readonly rpc = new Rpc();
 	readonly dht: DhtService;
+	/** The chunk store and publishing. */
+	readonly content: ContentService;
+	/** Publishes and fetches, running and recent, for the snapshot. */
+	readonly jobs = new JobTracker();
 	readonly options: NodeOptions;
 	readonly startedAt = Date.now();
 	private currentSettings: Settings;
@@ -68,14 +79,29 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 		const identity = options.identity ?? (await loadOrCreateIdentity(options.dataDir)).identity;
 		const settings = await loadSettings(options.dataDir);
 		if (options.minRank !== undefined) settings.minRank = options.minRank;
-		const node = new TornetNode(options, identity, settings);
-		await node.listen();
+		if (options.diskBytes !== undefined) settings.diskBytes = options.diskBytes;
+		if (options.uploadBps !== undefined) settings.uploadBps = options.uploadBps;
+		const content = await ContentService.open(options.dataDir, settings.diskBytes);
+		const node = new TornetNode(options, identity, settings, content);
+		try {
+			await node.listen();
+		} catch (error) {
+			await content.close();
+			throw error;
+		}
+
 		return node;
 	}
 
-	private constructor(options: NodeOptions, identity: Identity, settings: Settings) {
+	private constructor(
+		options: NodeOptions,
+		identity: Identity,
+		settings: Settings,
+		content: ContentService,
+	) {
 		super();
 		this.options = options;
+		this.content = content;
 		this.identity = identity;
 		this.currentSettings = settings;
 		this.endpoint = new Endpoint({
@@ -88,7 +114,11 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 			this.rpc.attach(connection);
 		});
 		registerPing(this.rpc);
-		this.dht = new DhtService(this, {...options.dht, bootstrap: options.bootstrap});
+		this.dht = new DhtService(this, {
+			holdings: content.holdings,
+			...options.dht,
+			bootstrap: options.bootstrap,
+		});
 	}
 
 	private async listen(): Promise<void> {
@@ -100,6 +130,12 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 			this.control = new ControlServer(this.options.dataDir);
 			this.control.handle('status', async () => this.snapshot());
 			this.control.handle('peers', async () => this.snapshot().peers);
+			this.control.handle('publish', async (params, progress) => {
+				const {path} = params;
+				if (typeof path !== 'string' || path === '')
+					throw TornetError.badArgument('publish needs a path');
+				return this.publish(path, progress);
+			});
 			try {
 				await this.control.listen();
 			} catch (error) {
@@ -135,6 +171,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 		await saveSettings(this.options.dataDir, next);
 		this.currentSettings = next;
 		this.endpoint.minRank = next.minRank;
+		this.content.store.setDiskBytes(next.diskBytes);
 		return this.settings;
 	}
 
@@ -155,11 +192,35 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 		return {...result, handshakeMs};
 	}
 
+	/**
+	 * Publishes a file or directory (an absolute path, or relative to this process's directory):
+	 * stored here and announced; shown in the snapshot's jobs while it runs.
+	 */
+	async publish(
+		path: string,
+		onProgress?: (progress: {phase: string; done: number; total: number}) => void,
+	): Promise<NodePublishResult> {
+		const job = this.jobs.start('publish', path);
+		try {
+			const result = await this.content.publish(path, this.dht, (progress) => {
+				if (progress.phase === 'store')
+					this.jobs.progress(job, {doneBytes: progress.done, totalBytes: progress.total});
+				onProgress?.(progress);
+			});
+			this.jobs.finish(job, {link: result.link});
+			return result;
+		} catch (error) {
+			this.jobs.finish(job, {error: error instanceof Error ? error.message : String(error)});
+			throw error;
+		}
+	}
+
 	async close(): Promise<void> {
 		this.dht.close();
 		for (const timer of this.timers) clearInterval(timer);
 		await this.control?.close();
 		await this.endpoint.close();
+		await this.content.close();
 	}
 
 	private startStats(): void {
@@ -197,7 +258,19 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 			rttOf: (connection) => this.rtt.get(connection),
 			settings: () => this.settings,
 		});
-		return this.sampler.sample();
+		const snapshot = this.sampler.sample();
+		snapshot.chunks = chunkStats(
+			this.dht.cache,
+			this.content.holdings,
+			this.identity.id,
+			ioFirstClock.now(),
+		);
+		snapshot.store = {
+			usedBytes: this.content.store.usedBytes,
+			budgetBytes: this.currentSettings.diskBytes,
+		};
+		snapshot.jobs = this.jobs.list();
+		return snapshot;
 	}
 
 	private recordRtt(connection: Connection, sample: number): void {
