@@ -4,6 +4,7 @@ import {isErrorCode, TornetError} from '../errors.js';
  * The local control socket speaks newline-delimited JSON:
  *   request   {"id": 1, "method": "status", "params": {...}}
  *   progress  {"id": 1, "progress": {...}}           (zero or more, for long work)
+ *   data      {"id": 1, "data": <n>} then n raw bytes (zero or more: content for the client's stdout)
  *   result    {"id": 1, "result": ...}  or  {"id": 1, "error": {"code": "...", "message": "..."}}
  * Lines are bounded; anything malformed gets an error line, never a crash.
  */
@@ -11,8 +12,12 @@ export const CONTROL_SOCKET_NAME = 'control.sock';
 export const MAX_LINE_BYTES = 64 * 1024;
 
 export type ControlRequest = {id: number; method: string; params: Record<string, unknown>};
+/** Raw bytes in one data frame at most (the client holds one frame in memory). */
+export const MAX_DATA_FRAME_BYTES = 1 << 20;
+
 export type ControlReply =
 	| {id: number; result: unknown}
+	| {id: number; data: number}
 	| {id: number; progress: unknown}
 	| {id: number; error: {code: string; message: string}};
 

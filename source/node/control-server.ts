@@ -6,6 +6,7 @@ import {
 	CONTROL_SOCKET_NAME,
 	errorReply,
 	LineSplitter,
+	MAX_DATA_FRAME_BYTES,
 	parseRequest,
 	type ControlReply,
 } from './control-protocol.js';
@@ -13,6 +14,8 @@ import {
 export type ControlHandler = (
 	params: Record<string, unknown>,
 	progress: (value: unknown) => void,
+	/** Raw bytes for the client (its stdout), in order; resolves when the socket takes more. */
+	data: (bytes: Uint8Array) => Promise<void>,
 ) => Promise<unknown>;
 
 /** Clients at once: one-shot commands and a console or two; more are turned away. */
@@ -99,9 +102,22 @@ export class ControlServer {
 					return;
 				}
 
-				handler(request.params, (progress) => {
-					send({id: request.id, progress});
-				}).then(
+				const data = async (bytes: Uint8Array) => {
+					for (let at = 0; at < bytes.length; at += MAX_DATA_FRAME_BYTES) {
+						if (socket.destroyed) throw TornetError.aborted('the client went away');
+						const piece = bytes.subarray(at, at + MAX_DATA_FRAME_BYTES);
+						socket.write(JSON.stringify({id: request.id, data: piece.length}) + '\n');
+						if (!socket.write(piece)) await drained(socket);
+					}
+				};
+
+				handler(
+					request.params,
+					(progress) => {
+						send({id: request.id, progress});
+					},
+					data,
+				).then(
 					(result) => {
 						send({id: request.id, result: result ?? null});
 					},
@@ -117,4 +133,23 @@ export class ControlServer {
 		});
 		socket.on('error', () => undefined);
 	}
+}
+
+/** Resolves when the socket wants more, or rejects once it is gone (a client that quit). */
+async function drained(socket: net.Socket): Promise<void> {
+	await new Promise<void>((resolve, reject) => {
+		const done = () => {
+			socket.off('drain', done);
+			socket.off('close', gone);
+			resolve();
+		};
+
+		const gone = () => {
+			socket.off('drain', done);
+			reject(TornetError.aborted('the client went away'));
+		};
+
+		socket.once('drain', done);
+		socket.once('close', gone);
+	});
 }

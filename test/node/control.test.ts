@@ -66,3 +66,23 @@ test('property: parseRequest is total', (t) => {
 	);
 	t.pass();
 });
+
+test('raw data frames reach the client in order, with backpressure, before the result', async (t) => {
+	const {control, dataDir} = await server(t);
+	const content = Buffer.alloc(3 * 1024 * 1024 + 17);
+	for (let i = 0; i < content.length; i++) content[i] = (i * 31) & 0xff;
+	control.handle('cat', async (_params, _progress, data) => {
+		for (let at = 0; at < content.length; at += 700_000)
+			await data(content.subarray(at, at + 700_000));
+		return {bytes: content.length};
+	});
+	await control.listen();
+	const received: Buffer[] = [];
+	const result = await callNode<{bytes: number}>(dataDir, 'cat', {}, undefined, async (bytes) => {
+		received.push(bytes);
+		// A slow consumer: the node must wait for it rather than buffer without bound.
+		await new Promise((resolve) => setTimeout(resolve, 2));
+	});
+	t.is(result.bytes, content.length);
+	t.true(Buffer.concat(received).equals(content));
+});
