@@ -15,6 +15,8 @@ const LAYERS = [
 	['rpc'],
 	['dht'],
 	['chunks'],
+	// The HTTP gateway reads content through an interface; the node plugs in network fetching.
+	['gateway'],
 	['market'],
 	// The simulator runs the real DHT, chunk and market code over an in-memory network.
 	['sim'],
