@@ -11,6 +11,7 @@ import {startConsole} from './source/cli/console.js';
 import {startHeadless} from './source/cli/start.js';
 import {peersCommand, statusCommand} from './source/cli/status.js';
 import {publishCommand} from './source/cli/publish.js';
+import {fetchCommand} from './source/cli/fetch.js';
 
 const cli = meow(HELP, {
 	importMeta: import.meta,
@@ -23,6 +24,8 @@ const cli = meow(HELP, {
 		bootstrap: {type: 'string', isMultiple: true},
 		disk: {type: 'string'},
 		upload: {type: 'string'},
+		output: {type: 'string', shortFlag: 'o'},
+		gateway: {type: 'number'},
 		minRank: {type: 'number'},
 		headless: {type: 'boolean', default: false},
 		color: {type: 'boolean', default: true},
@@ -60,6 +63,10 @@ async function main(): Promise<number> {
 
 		case 'publish': {
 			return runCommand('publish', async () => publishCommand(rest[0], flags));
+		}
+
+		case 'fetch': {
+			return runCommand('fetch', async () => fetchCommand(rest[0], flags));
 		}
 
 		case 'ping': {

@@ -90,6 +90,9 @@ export class PartialChunk {
 	async finish(): Promise<'stored' | 'present'> {
 		if (!this.complete) throw TornetError.badArgument(`chunk ${this.hex} still misses slices`);
 		return this.store.lock.run(this.hex, async () => {
+			// Two fetches of one chunk share this download (a fetch and the pull cache, say): the
+			// second to finish finds the work done.
+			if (this.done && !this.file && (await this.store.has(this.id))) return 'present' as const;
 			const file = this.openFile();
 			this.done = true;
 			this.file = undefined;

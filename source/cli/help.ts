@@ -6,11 +6,13 @@ export const HELP = `
     $ tornet status                what the running node is doing (via its control socket)
     $ tornet peers                 the running node's peers
     $ tornet publish <file|dir>    store and announce content; prints its tornet: link
+    $ tornet fetch <link> [-o path] download content (-o - for stdout)
     $ tornet ping <address>        handshake with a node and measure the round trip
     $ tornet rank --target <bits>  raise this identity's proof-of-work rank (resumable)
 
-  publish talks to the node running with --data; without one it stores the content in the
-  data directory itself (served once \`tornet start\` runs).
+  publish and fetch talk to the node running with --data. Without one, publish stores the
+  content in the data directory (served once \`tornet start\` runs) and fetch runs a node
+  for the download alone, joining through --bootstrap.
 
   Addresses look like <64 hex digits of public key>@host:port, as \`tornet id\` prints them.
 
@@ -23,6 +25,8 @@ export const HELP = `
     --min-rank <bits>   refuse peers whose rank is below this (default: 0)
     --disk <size>       disk sold for chunks, e.g. 10GB (default: saved setting, 1 GiB)
     --upload <rate>     upload sold, e.g. 2MB/s; 0 = unlimited (default: saved, 1 MB/s)
+    --gateway <port>    serve content over HTTP on 127.0.0.1:<port>: /tornet/<link>[/path]
+    --output, -o <path> fetch: where to write (default: current directory; - for stdout)
     --headless          log lines instead of the console, even on a terminal
     --no-color          console without colour (NO_COLOR is honoured too)
     --count <n>         ping: how many pings to send (default: 3)

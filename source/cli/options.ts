@@ -16,6 +16,7 @@ export type CommonFlags = {
 	bootstrap?: string[];
 	disk?: string;
 	upload?: string;
+	gateway?: number;
 };
 
 export function dataDirectory(flag: string | undefined): string {
@@ -53,9 +54,14 @@ export function nodeOptions(flags: CommonFlags, overrides: Partial<NodeOptions> 
 			`--upload needs a rate like 2MB/s (0 for unlimited), not ${JSON.stringify(flags.upload)}`,
 		);
 
+	const {gateway} = flags;
+	if (gateway !== undefined && (!Number.isInteger(gateway) || gateway < 0 || gateway > 65_535))
+		throw new UsageError(`--gateway must be a port from 0 to 65535, not ${gateway}`);
+
 	return {
 		dataDir: dataDirectory(flags.data),
 		bootstrap,
+		gatewayPort: gateway,
 		diskBytes,
 		uploadBps,
 		port,

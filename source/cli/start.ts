@@ -11,6 +11,7 @@ export async function startHeadless(flags: CommonFlags): Promise<number> {
 	const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 	log(`tornet node ${idToHex(node.identity.id)} rank ${node.identity.rank}`);
 	log(`listening on ${node.address}`);
+	if (node.gateway) log(`HTTP gateway on ${node.gateway.url}/tornet/<link>`);
 	node.endpoint.on('connection', (connection) => {
 		log(
 			`peer ${idToHex(connection.peer.id).slice(0, 12)} rank ${connection.peer.rank} connected from ${connection.host}:${connection.port}`,

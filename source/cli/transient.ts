@@ -13,9 +13,10 @@ export async function viaControl<T>(
 	method: string,
 	params: Record<string, unknown>,
 	onProgress?: (progress: unknown) => void,
+	onData?: (bytes: Buffer) => Promise<void>,
 ): Promise<T | undefined> {
 	try {
-		return await callNode<T>(dataDirectory(flags.data), method, params, onProgress);
+		return await callNode<T>(dataDirectory(flags.data), method, params, onProgress, onData);
 	} catch (error) {
 		if (isTornetError(error) && error.code === 'NOT_RUNNING') return undefined;
 		throw error;
@@ -27,7 +28,9 @@ export async function withTransientNode<T>(
 	work: (node: TornetNode) => Promise<T>,
 ): Promise<T> {
 	// Port 0: a transient node must not take the port a `tornet start` would use.
-	const node = await TornetNode.open(nodeOptions({...flags, port: 0}, {control: true}));
+	const node = await TornetNode.open(
+		nodeOptions({...flags, port: 0, gateway: undefined}, {control: true}),
+	);
 	try {
 		await node.dht.start();
 		return await work(node);

@@ -20,6 +20,8 @@ import {MemoryHoldings} from './memory-holdings.js';
 export type DhtHost = {
 	readonly identity: Identity;
 	readonly endpoint: Dialer;
+	/** How to dial when it is not the bare endpoint (a node also attaches its own protocols). */
+	readonly dialer?: Dialer;
 	readonly rpc: Rpc;
 	/** Read on every serving decision, so setting changes apply at once. */
 	readonly settings: {uploadBps: number; diskBytes: number};
@@ -126,7 +128,7 @@ export class DhtService {
 		this.network = new RpcNetwork({
 			book: this.book,
 			rpc: host.rpc,
-			dialer: host.endpoint,
+			dialer: host.dialer ?? host.endpoint,
 			requestTimeoutMs: options.requestTimeoutMs,
 			maxConnections: options.maxConnections,
 		});

@@ -1,11 +1,13 @@
+import {resolve} from 'node:path';
 import {TornetError} from '../errors.js';
 import type {NodeController} from './controller.js';
 import type {TornetNode} from './node.js';
 
 /**
  * The NodeController the console drives, over a node in this process. Settings take effect and
- * persist at once. Publishing, fetching and settlement answer with a clear error until the chunk
- * store and market are part of the node (see the open issues), rather than pretending.
+ * persist at once; publishes and fetches run in the node and show in the snapshot's jobs.
+ * Settlement answers with a clear error until the market is part of the node, rather than
+ * pretending.
  */
 export function nodeController(node: TornetNode): NodeController {
 	const unavailable = (what: string) => async () => {
@@ -26,8 +28,15 @@ export function nodeController(node: TornetNode): NodeController {
 		async setMinPopularity(value) {
 			await node.updateSettings({minPopularity: value});
 		},
-		publish: unavailable('publishing'),
-		fetch: unavailable('fetching'),
+		async publish(path) {
+			const result = await node.publish(resolve(path));
+			return {link: result.link, bytes: result.bytes};
+		},
+		async fetch(link, outputPath) {
+			const out = resolve(outputPath ?? '.');
+			const result = await node.fetch(link, out);
+			return {path: result.path, bytes: result.bytes};
+		},
 		settle: unavailable('settlement'),
 	};
 }

@@ -10,7 +10,13 @@ import {Rpc} from '../rpc/rpc.js';
 import type {Connection} from '../transport/connection.js';
 import {Endpoint} from '../transport/endpoint.js';
 import {announceHost} from './announce-host.js';
+import {Writable} from 'node:stream';
+import {ChunkServer} from '../chunks/transfer/chunk-server.js';
+import {type Gateway, startGateway} from '../gateway/gateway-server.js';
+import {networkContent} from './network-content.js';
+import type {FetchProgress} from '../chunks/transfer/fetch-link.js';
 import {ioFirstClock} from '../dht/clock.js';
+import {type FetchContext, fetchContent, type NodeFetchResult, pullChunk} from './content-fetch.js';
 import {chunkStats} from './chunk-stats.js';
 import {ContentService, type NodePublishResult} from './content-service.js';
 import {ControlServer} from './control-server.js';
@@ -37,6 +43,8 @@ export type NodeOptions = {
 	stats?: boolean;
 	/** Listen on the data directory's control socket for one-shot commands (`tornet status` …). */
 	control?: boolean;
+	/** Serve the read-only HTTP gateway on this localhost port (0 picks one); none by default. */
+	gatewayPort?: number;
 	/** `<public key>@host:port` of nodes to join the DHT through (the CLI's --bootstrap). */
 	bootstrap?: string[];
 	/** DHT tuning (tests and benchmarks); the bootstrap list comes from `bootstrap`. */
@@ -63,6 +71,10 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 	readonly content: ContentService;
 	/** Publishes and fetches, running and recent, for the snapshot. */
 	readonly jobs = new JobTracker();
+	/** Serves chunk slices to peers, within the upload setting. */
+	readonly chunkServer: ChunkServer;
+	/** Dials with every protocol of this node attached (RPC, chunk streams). */
+	readonly dialer = {connect: async (address: NodeAddress) => this.dial(address)};
 	readonly options: NodeOptions;
 	readonly startedAt = Date.now();
 	private currentSettings: Settings;
@@ -73,6 +85,8 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 	private sampler: StatsSampler | undefined;
 	private latest: Snapshot | undefined;
 	private control: ControlServer | undefined;
+	/** The HTTP gateway, when the node serves one. */
+	gateway: Gateway | undefined;
 
 	static async open(options: NodeOptions): Promise<TornetNode> {
 		await mkdir(options.dataDir, {recursive: true, mode: 0o700});
@@ -110,12 +124,18 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 			host: options.host ?? '0.0.0.0',
 			minRank: settings.minRank,
 		});
+		this.chunkServer = new ChunkServer({
+			store: content.store,
+			uploadBytesPerSecond: () => this.currentSettings.uploadBps,
+		});
 		this.endpoint.on('connection', (connection) => {
-			this.rpc.attach(connection);
+			this.attach(connection);
 		});
 		registerPing(this.rpc);
+		this.chunkServer.register(this.rpc);
 		this.dht = new DhtService(this, {
 			holdings: content.holdings,
+			fetchChunk: async (holder, chunkId) => pullChunk(this.fetchContext(), holder, chunkId),
 			...options.dht,
 			bootstrap: options.bootstrap,
 		});
@@ -136,9 +156,38 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 					throw TornetError.badArgument('publish needs a path');
 				return this.publish(path, progress);
 			});
+			this.control.handle('fetch', async (params, progress, data) => {
+				const {link, output} = params;
+				if (typeof link !== 'string') throw TornetError.badArgument('fetch needs a link');
+				if (output !== undefined && typeof output !== 'string')
+					throw TornetError.badArgument('output must be a path');
+				// No output: the content goes to the client's stdout through data frames.
+				const out = output ?? controlStream(data);
+				return this.fetch(link, out, (report) => {
+					progress({
+						done: report.bytesDone,
+						total: report.bytesTotal,
+						rate: report.rate,
+						sources: report.sources,
+					});
+				});
+			});
 			try {
 				await this.control.listen();
 			} catch (error) {
+				await this.endpoint.close();
+				throw error;
+			}
+		}
+
+		if (this.options.gatewayPort !== undefined) {
+			try {
+				this.gateway = await startGateway({
+					port: this.options.gatewayPort,
+					content: networkContent(this.fetchContext()),
+				});
+			} catch (error) {
+				await this.control?.close();
 				await this.endpoint.close();
 				throw error;
 			}
@@ -184,9 +233,8 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 	async ping(address: NodeAddress | string, signal?: AbortSignal): Promise<PingResult> {
 		const target = typeof address === 'string' ? parseAddress(address) : address;
 		const started = performance.now();
-		const connection = await this.endpoint.connect(target);
+		const connection = await this.dial(target);
 		const handshakeMs = performance.now() - started;
-		this.rpc.attach(connection);
 		const result = await requestPing(this.rpc, connection, signal);
 		this.recordRtt(connection, result.rttMs);
 		return {...result, handshakeMs};
@@ -215,8 +263,68 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 		}
 	}
 
+	/**
+	 * Fetches what a link names into a path (written atomically) or a stream, from the holders the
+	 * DHT finds; shown in the snapshot's jobs while it runs.
+	 */
+	async fetch(
+		link: string,
+		out: string | Writable,
+		onProgress?: (progress: FetchProgress) => void,
+		signal?: AbortSignal,
+	): Promise<NodeFetchResult> {
+		const job = this.jobs.start('fetch', link, typeof out === 'string' ? out : '-');
+		try {
+			const {result, chunkIds} = await fetchContent(
+				this.fetchContext(),
+				link,
+				out,
+				(progress) => {
+					this.jobs.progress(job, {
+						doneBytes: progress.bytesDone,
+						totalBytes: progress.bytesTotal,
+						sources: progress.sources,
+					});
+					onProgress?.(progress);
+				},
+				signal,
+			);
+			this.jobs.finish(job, {});
+			// Tell the nodes near each chunk's id that we hold a copy now: later fetchers find us
+			// as one more source. In the background; a failed announcement is only a lost source.
+			void this.content.announce(chunkIds, this.dht).catch(() => undefined);
+			return result;
+		} catch (error) {
+			this.jobs.finish(job, {error: error instanceof Error ? error.message : String(error)});
+			throw error;
+		}
+	}
+
+	/** Connects (or reuses the connection) with every protocol of this node attached. */
+	async dial(address: NodeAddress): Promise<Connection> {
+		const connection = await this.endpoint.connect(address);
+		this.attach(connection);
+		return connection;
+	}
+
+	private attach(connection: Connection): void {
+		this.rpc.attach(connection);
+		this.chunkServer.attach(connection);
+	}
+
+	private fetchContext(): FetchContext {
+		return {
+			store: this.content.store,
+			dht: this.dht,
+			rpc: this.rpc,
+			dial: async (address) => this.dial(address),
+		};
+	}
+
 	async close(): Promise<void> {
+		this.chunkServer.close();
 		this.dht.close();
+		await this.gateway?.close();
 		for (const timer of this.timers) clearInterval(timer);
 		await this.control?.close();
 		await this.endpoint.close();
@@ -280,4 +388,20 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 			previous === undefined ? sample : previous + RTT_GAIN * (sample - previous),
 		);
 	}
+}
+
+/** A Writable onto a control client's data frames (its stdout). */
+function controlStream(data: (bytes: Uint8Array) => Promise<void>): Writable {
+	return new Writable({
+		write(chunk: Buffer, _encoding, callback) {
+			data(chunk).then(
+				() => {
+					callback();
+				},
+				(error: unknown) => {
+					callback(error as Error);
+				},
+			);
+		},
+	});
 }

@@ -8,19 +8,20 @@ const tsxArguments = ['--import=tsx', cliPath];
 export async function runCli(
 	args: string[],
 	options: {env?: Record<string, string>; timeoutMs?: number} = {},
-): Promise<{code: number | null; stdout: string; stderr: string}> {
+): Promise<{code: number | null; stdout: string; stdoutBytes: Buffer; stderr: string}> {
 	const child = spawn(process.execPath, [...tsxArguments, ...args], {
 		env: {...process.env, ...options.env},
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
-	let stdout = '';
+	const stdout: Buffer[] = [];
 	let stderr = '';
-	child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+	child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
 	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 	const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
 	const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
 	clearTimeout(timer);
-	return {code, stdout, stderr};
+	const stdoutBytes = Buffer.concat(stdout);
+	return {code, stdout: stdoutBytes.toString(), stdoutBytes, stderr};
 }
 
 /** Start a long-running command (e.g. a node) and resolve once its output matches `ready`. */
