@@ -9,9 +9,13 @@ import {rankCommand} from './source/cli/rank.js';
 import {dataDirectory} from './source/cli/options.js';
 import {startConsole} from './source/cli/console.js';
 import {startHeadless} from './source/cli/start.js';
+import {demoCount} from './source/cli/demo.js';
+import {startHeadlessDemo} from './source/cli/demo-headless.js';
 import {peersCommand, statusCommand} from './source/cli/status.js';
 import {publishCommand} from './source/cli/publish.js';
 import {fetchCommand} from './source/cli/fetch.js';
+import {ledgerCommand} from './source/cli/ledger.js';
+import {settleCommand} from './source/cli/settle.js';
 
 const cli = meow(HELP, {
 	importMeta: import.meta,
@@ -26,6 +30,7 @@ const cli = meow(HELP, {
 		upload: {type: 'string'},
 		output: {type: 'string', shortFlag: 'o'},
 		gateway: {type: 'number'},
+		rail: {type: 'string'},
 		minRank: {type: 'number'},
 		headless: {type: 'boolean', default: false},
 		color: {type: 'boolean', default: true},
@@ -33,6 +38,7 @@ const cli = meow(HELP, {
 		target: {type: 'number'},
 		threads: {type: 'number'},
 		json: {type: 'boolean', default: false},
+		demo: {type: 'number'},
 	},
 });
 
@@ -44,9 +50,11 @@ async function main(): Promise<number> {
 		case 'start': {
 			// A service, a pipe or a container gets log lines; a person at a terminal gets the console.
 			const interactive = !flags.headless && process.stdin.isTTY && process.stdout.isTTY;
-			return runCommand('start', async () =>
-				interactive ? startConsole(flags) : startHeadless(flags),
-			);
+			return runCommand('start', async () => {
+				if (interactive) return startConsole(flags);
+				const demo = demoCount(flags.demo);
+				return demo === undefined ? startHeadless(flags) : startHeadlessDemo(flags, demo);
+			});
 		}
 
 		case 'id': {
@@ -67,6 +75,14 @@ async function main(): Promise<number> {
 
 		case 'fetch': {
 			return runCommand('fetch', async () => fetchCommand(rest[0], flags));
+		}
+
+		case 'ledger': {
+			return runCommand('ledger', async () => ledgerCommand(flags));
+		}
+
+		case 'settle': {
+			return runCommand('settle', async () => settleCommand(rest[0], flags));
 		}
 
 		case 'ping': {

@@ -4,9 +4,15 @@
  * peers and 1,000 chunks once a second, and reports CPU % of one core and frames written per
  * second. `--json` prints {"cpuPercent":…,"fps":…} as the last line. Target: ≤ 5 % of one core.
  *
- * Options: --seconds N (default 10), --columns N --rows N (default 160×48), --json.
+ * A baseline window first runs the same snapshot feed with no console, so the console's own share
+ * (total minus baseline) reads apart from Node's and the generator's; the load average is printed
+ * because on a busy machine every figure here grows (measured here: 4.3–5.5 % on a quieter machine, 6–10 % at a load average of 20–30 on 2 cores).
+ *
+ * Options: --seconds N (default 10), --baseline-seconds N (default 3), --columns N --rows N
+ * (default 160×48), --json.
  */
 import {EventEmitter} from 'node:events';
+import {availableParallelism, loadavg} from 'node:os';
 import {Writable} from 'node:stream';
 import {parseArgs} from 'node:util';
 import type {NodeController} from '../source/node/controller.js';
@@ -24,11 +30,13 @@ const {values: flags} = parseArgs({
 	options: {
 		json: {type: 'boolean', default: false},
 		seconds: {type: 'string', default: '10'},
+		'baseline-seconds': {type: 'string', default: '3'},
 		columns: {type: 'string', default: '160'},
 		rows: {type: 'string', default: '48'},
 	},
 });
 const seconds = Number(flags.seconds);
+const baselineSeconds = Number(flags['baseline-seconds']);
 const columns = Number(flags.columns);
 const rows = Number(flags.rows);
 const PEERS = 200;
@@ -176,6 +184,28 @@ const stdin = Object.assign(new EventEmitter(), {
 	unref() {},
 });
 
+let tick = 0;
+const publish = () => {
+	current = timedSnapshot(++tick);
+	for (const listener of listeners) listener(current);
+};
+
+/** CPU % of one core over `ms` of wall time, with the snapshot feed running and nothing else. */
+async function measureCpu(ms: number): Promise<{cpuPercent: number; wallMs: number}> {
+	const cpuBefore = process.cpuUsage();
+	const wallBefore = performance.now();
+	await new Promise((resolve) => setTimeout(resolve, ms));
+	const cpu = process.cpuUsage(cpuBefore);
+	const wallMs = performance.now() - wallBefore;
+	return {cpuPercent: (100 * (cpu.user + cpu.system)) / 1000 / wallMs, wallMs};
+}
+
+// The baseline: the same feed with no console listening (the generator still runs each second).
+const feed = setInterval(publish, SNAPSHOT_INTERVAL_MS);
+await new Promise((resolve) => setTimeout(resolve, 500));
+const baseline = await measureCpu(baselineSeconds * 1000);
+clearInterval(feed);
+
 const handle = renderConsole(controller, {
 	stdout: stdout as unknown as NodeJS.WriteStream,
 	stdin: stdin as unknown as NodeJS.ReadStream,
@@ -183,11 +213,7 @@ const handle = renderConsole(controller, {
 	alternateScreen: false,
 });
 
-let tick = 0;
-const timer = setInterval(() => {
-	current = timedSnapshot(++tick);
-	for (const listener of listeners) listener(current);
-}, SNAPSHOT_INTERVAL_MS);
+const timer = setInterval(publish, SNAPSHOT_INTERVAL_MS);
 
 await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
 frames = 0;
@@ -221,7 +247,10 @@ const table: Array<[string, string]> = [
 	['data', `${PEERS} peers, ${CHUNKS} chunks, 1 snapshot/s`],
 	['React build', process.env['NODE_ENV'] === 'production' ? 'production' : 'development'],
 	['measured', `${(wallMs / 1000).toFixed(1)} s`],
+	['load average (1 min)', `${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`],
 	['CPU, whole process', `${cpuPercent.toFixed(2)} % of one core`],
+	['  baseline without the console', `${baseline.cpuPercent.toFixed(2)} %`],
+	['  the console itself', `${(cpuPercent - baseline.cpuPercent).toFixed(2)} %`],
 	['  of which snapshot generator', `${generatorPercent.toFixed(2)} %`],
 	['frames written', `${fps.toFixed(2)} /s`],
 	['bytes written', `${Math.round(bytesInWindow / (wallMs / 1000))} /s`],
@@ -232,4 +261,12 @@ const table: Array<[string, string]> = [
 	['target', '≤ 5 % of one core'],
 ];
 for (const [label, value] of table) console.log(`${label.padEnd(32)} ${value}`);
-if (flags.json) console.log(JSON.stringify({cpuPercent: round(cpuPercent), fps: round(fps)}));
+if (flags.json)
+	console.log(
+		JSON.stringify({
+			cpuPercent: round(cpuPercent),
+			fps: round(fps),
+			baselineCpuPercent: round(baseline.cpuPercent),
+			loadAverage: round(loadavg()[0], 1),
+		}),
+	);

@@ -98,6 +98,8 @@ export type SimNode = {
 	/** Attackers keep what they downloaded (and serve none of it). */
 	kept: Set<number>;
 	up: number;
+	/** Of `up`, what went to honest nodes (the rest went to free riders and whitewashers). */
+	upToHonest: number;
 	down: number;
 	busyUntil: number;
 	earned: bigint;
@@ -217,6 +219,7 @@ export function buildScenario(options: MarketScenarioOptions): ScenarioState {
 			cache: [],
 			kept: new Set(),
 			up: 0,
+			upToHonest: 0,
 			down: 0,
 			busyUntil: 0,
 			earned: 0n,

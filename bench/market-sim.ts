@@ -78,6 +78,7 @@ async function request(state: ScenarioState, zipf: Zipf, node: SimNode): Promise
 		const amount = await serve(state, node, server, chunk);
 		if (amount === undefined) continue;
 		server.up += o.chunkBytes;
+		if (role === 'honest') server.upToHonest += o.chunkBytes;
 		node.down += o.chunkBytes;
 		server.busyUntil =
 			Math.max(server.busyUntil, state.now) + (o.chunkBytes / o.uploadBytesPerSecond) * 1000;
@@ -145,6 +146,15 @@ async function report(
 		.filter((node) => node.up > 0)
 		.map((node) => node.down / node.up)
 		.sort((a, b) => a - b);
+	// The same ratio with the upload to attackers left out: what honest nodes got back from each
+	// other. Reported beside honestRatioMedian, never instead of it (docs/economics.md).
+	const betweenHonest = honest
+		.filter((node) => node.upToHonest > 0)
+		.map((node) => node.down / node.upToHonest)
+		.sort((a, b) => a - b);
+	const honestUp = honest.reduce((sum, node) => sum + node.up, 0);
+	const honestDown = honest.reduce((sum, node) => sum + node.down, 0);
+	const honestUpToHonest = honest.reduce((sum, node) => sum + node.upToHonest, 0);
 	const perRole = (role: SimNode['role']) => {
 		const group = nodes.filter((node) => node.role === role);
 		const requests = counters[`${role}:requests`] ?? 0;
@@ -223,6 +233,11 @@ async function report(
 		honestRatioP10: round(percentile(ratios, 0.1), 3),
 		honestRatioP90: round(percentile(ratios, 0.9), 3),
 		honestWithoutUpload: honest.length - ratios.length,
+		honestRatioAggregate: round(honestDown / Math.max(1, honestUp), 3),
+		honestUploadToAttackersShare: round(1 - honestUpToHonest / Math.max(1, honestUp), 3),
+		honestRatioBetweenHonestMedian: round(percentile(betweenHonest, 0.5), 3),
+		honestRatioBetweenHonestP10: round(percentile(betweenHonest, 0.1), 3),
+		honestRatioBetweenHonestP90: round(percentile(betweenHonest, 0.9), 3),
 		roles: {
 			honest: perRole('honest'),
 			freeRider: perRole('free-rider'),
@@ -356,6 +371,9 @@ defaults: ${JSON.stringify(DEFAULT_MARKET_SCENARIO)}`);
 
 	console.log(
 		`honest download/upload: median ${r.honestRatioMedian} (p10 ${r.honestRatioP10}, p90 ${r.honestRatioP90}); ${r.honestWithoutUpload} honest nodes uploaded nothing`,
+	);
+	console.log(
+		`honest aggregate down/up ${r.honestRatioAggregate}; ${(r.honestUploadToAttackersShare * 100).toFixed(1)}% of honest upload went to attackers; between honest nodes: median ${r.honestRatioBetweenHonestMedian} (p10 ${r.honestRatioBetweenHonestP10}, p90 ${r.honestRatioBetweenHonestP90})`,
 	);
 	console.log(
 		`attackers: at most ${r.freeRiderMaxLinesPerIdentity} lines per identity and creditor (median ${r.freeRiderMedianLinesPerPair}); summed over ${r.attackerCreditorsPerIdentity} creditors, ${r.attackerLinesPerIdentityMedian} lines per identity (max ${r.attackerLinesPerIdentityMax}); ${r.attackerMegacredits} Mcredits taken, ${r.attackerForgivenMegacredits} of them forgiven`,

@@ -7,6 +7,8 @@ export const HELP = `
     $ tornet peers                 the running node's peers
     $ tornet publish <file|dir>    store and announce content; prints its tornet: link
     $ tornet fetch <link> [-o path] download content (-o - for stdout)
+    $ tornet ledger                the running node's account with every peer
+    $ tornet settle <peer>         pay what we owe a peer (its id or a unique prefix)
     $ tornet ping <address>        handshake with a node and measure the round trip
     $ tornet rank --target <bits>  raise this identity's proof-of-work rank (resumable)
 
@@ -27,6 +29,10 @@ export const HELP = `
     --upload <rate>     upload sold, e.g. 2MB/s; 0 = unlimited (default: saved, 1 MB/s)
     --gateway <port>    serve content over HTTP on 127.0.0.1:<port>: /tornet/<link>[/path]
     --output, -o <path> fetch: where to write (default: current directory; - for stdout)
+    --demo <n>          also start n local peers (1-16) that join this node, publish sample
+                        files and fetch each other's, so every pane shows something at once;
+                        their data lives in <data>/demo and goes when the node stops
+    --rail <name>       settle: cheque, bitcoin or allowance (default: allowance, then cheque)
     --headless          log lines instead of the console, even on a terminal
     --no-color          console without colour (NO_COLOR is honoured too)
     --count <n>         ping: how many pings to send (default: 3)
@@ -37,6 +43,7 @@ export const HELP = `
 
   Examples
     $ tornet --port 7600
+    $ tornet --demo 4 --data /tmp/tornet-demo
     $ tornet --bootstrap 3b6a27bc...e1f0@203.0.113.7:7600
     $ tornet id --json
     $ tornet ping 3b6a27bc...e1f0@203.0.113.7:7600

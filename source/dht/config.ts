@@ -24,6 +24,12 @@ export type DhtConfig = {
 	refreshMs: number;
 	/** Nodes a holder pushes a chunk reference to (the closest to the chunk id). */
 	referenceFanout: number;
+	/**
+	 * S/Kademlia-style IP diversity: contacts from one /24 (IPv4) or /48 (IPv6) a bucket, and the
+	 * whole table, hold at most (loopback and private addresses are exempt: dht/subnet.ts).
+	 */
+	subnetPerBucket: number;
+	subnetPerTable: number;
 };
 
 export const DEFAULT_DHT_CONFIG: DhtConfig = {
@@ -38,6 +44,8 @@ export const DEFAULT_DHT_CONFIG: DhtConfig = {
 	pingIntervalS: 300,
 	refreshMs: 3_600_000, // Kademlia's hourly bucket refresh
 	referenceFanout: 3,
+	subnetPerBucket: 2, // a bucket of 20 spread over ≥ 10 blocks: one operator cannot own a region
+	subnetPerTable: 10, // half a bucket's worth of a ~300-contact table
 };
 
 /** A complete, frozen config; a frozen one passed back in is used as is (shared by many nodes). */

@@ -11,6 +11,11 @@ export type ContactSpace = {
 	readonly ids: IdTable;
 	pin(index: ContactIndex): void;
 	unpin(index: ContactIndex): void;
+	/**
+	 * The IP block of a contact's address (dht/subnet.ts) for the routing table's diversity limit;
+	 * 0 or absent: no limit (the simulator's nodes have no addresses).
+	 */
+	subnet?(index: ContactIndex): number;
 };
 
 /** A space where every index is permanent: the simulator's node numbers. */

@@ -232,9 +232,30 @@ export class DhtNode implements DhtHandlers, LookupHost {
 	 */
 	heard(contact: ContactIndex): void {
 		if (contact === this.self || contact === NONE) return;
+		if (!this.diverse(contact)) return;
 		const result = this.table.add(this.owner, contact);
 		if (result === 'added') this.space.pin(contact);
 		else if (result === 'full') this.challengeOldest(contact);
+	}
+
+	/**
+	 * IP diversity (S/Kademlia): a contact new to the table is refused when its address block
+	 * already has its share of the bucket or of the table, so identities one operator mints on one
+	 * block cannot fill a bucket, however many answer. Contacts already in the table stay.
+	 */
+	private diverse(contact: ContactIndex): boolean {
+		const subnet = this.space.subnet?.(contact) ?? 0;
+		if (subnet === 0 || this.table.has(this.owner, contact)) return true;
+		const {subnetPerBucket, subnetPerTable} = this.config;
+		const bucket = this.table.bucketOf(this.owner, contact);
+		let inBucket = 0;
+		let inTable = 0;
+		this.table.forEach(this.owner, (other, b) => {
+			if (this.space.subnet!(other) !== subnet) return;
+			inTable++;
+			if (b === bucket) inBucket++;
+		});
+		return inBucket < subnetPerBucket && inTable < subnetPerTable;
 	}
 
 	private challengeOldest(newcomer: ContactIndex): void {

@@ -97,7 +97,7 @@ export class RpcNetwork implements DhtNetwork {
 		const reply = decodeFindNodeReply(await this.call(to, DHT_METHODS.findNode, body, meter));
 		if (reply instanceof TornetError) throw reply;
 		if (reply.contacts.length > want) throw tooMany(reply.contacts.length, want);
-		return {contacts: this.admit(reply.contacts)};
+		return {contacts: this.admit(reply.contacts, to)};
 	}
 
 	async findChunk(
@@ -113,8 +113,8 @@ export class RpcNetwork implements DhtNetwork {
 		return {
 			held: reply.held,
 			rate: reply.rate,
-			holders: this.admit(reply.holders),
-			contacts: this.admit(reply.contacts),
+			holders: this.admit(reply.holders, to),
+			contacts: this.admit(reply.contacts, to),
 		};
 	}
 
@@ -129,11 +129,15 @@ export class RpcNetwork implements DhtNetwork {
 		if (reply instanceof TornetError) throw reply;
 	}
 
-	/** Hearsay: a reply's contacts never overwrite the address of a contact we already know. */
-	private admit(contacts: readonly DecodedContact[]): ContactIndex[] {
+	/**
+	 * Hearsay: a reply's contacts never overwrite the address of a contact we already know, and
+	 * new ones are charged to the peer that named them (`from`), whose quota bounds what one
+	 * peer's fake contacts can take of the book (ContactBook).
+	 */
+	private admit(contacts: readonly DecodedContact[], from: ContactIndex): ContactIndex[] {
 		const out: ContactIndex[] = [];
 		for (const contact of contacts) {
-			const index = this.book.admit(contact);
+			const index = this.book.admit(contact, false, from);
 			if (index !== NONE) out.push(index);
 		}
 
@@ -175,6 +179,8 @@ export class RpcNetwork implements DhtNetwork {
 				signal: deadline.signal,
 			});
 			if (meter) meter.bytesReceived += replyWireBytes(reply.length);
+			// It answered: no longer hearsay charged to whoever named it.
+			this.book.prove(to);
 			return reply;
 		} catch (error) {
 			const failure = deadline.signal.aborted

@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import {TornetError} from '../errors.js';
 import {writeFileAtomic} from '../util/atomic-file.js';
 import {generateKeyPair, keyPairFromSeed, makeIdentity, SEED_BYTES, type Identity} from './keys.js';
-import {NONCE_BYTES, rankOf} from './rank.js';
+import {NONCE_BYTES, nonceFromCounter, rankOf} from './rank.js';
 
 export const KEY_FILE_NAME = 'identity.json';
 
@@ -25,11 +25,18 @@ export async function loadOrCreateIdentity(
 	const existing = await readKeyFile(dataDir);
 	if (existing) return {...existing, created: false};
 	const keyPair = generateKeyPair();
-	const nonce = Buffer.alloc(NONCE_BYTES);
+	// A new identity starts at STARTING_RANK: a credit line is 100 MB × rank, so rank 0 could
+	// never download anything. 2^8 hashes take well under a millisecond; more is `tornet rank`.
+	let counter = 0n;
+	let nonce: Buffer = Buffer.alloc(NONCE_BYTES);
+	while (rankOf(keyPair.publicKey, nonce) < STARTING_RANK) nonce = nonceFromCounter(++counter);
 	const identity = makeIdentity(keyPair, nonce, rankOf(keyPair.publicKey, nonce));
-	await saveIdentity(dataDir, identity, 0n);
-	return {identity, created: true, searched: 0n};
+	await saveIdentity(dataDir, identity, counter + 1n);
+	return {identity, created: true, searched: counter + 1n};
 }
+
+/** The rank a new identity is given by a short search at creation. */
+export const STARTING_RANK = 8;
 
 export async function readKeyFile(
 	dataDir: string,

@@ -157,6 +157,7 @@ export function decodeAccount(text: string): Account | undefined {
 		return undefined;
 	}
 
+	if (typeof raw !== 'object' || raw === null) return undefined; // `null` parses, then throws below
 	const amounts = ['balance', 'sent', 'received', 'settledIn', 'settledOut'] as const;
 	const account = {...raw} as Record<string, unknown>;
 	for (const name of amounts) {
@@ -208,6 +209,7 @@ export function decodeEvent(text: string): LedgerEvent | undefined {
 		return undefined;
 	}
 
+	if (typeof raw !== 'object' || raw === null) return undefined; // `null` parses, then throws below
 	const amount = amountFromText(raw['amount']);
 	const balance = amountFromText(raw['balance']);
 	if (

@@ -101,6 +101,13 @@ export class Ledger {
 		return (await this.store.get(indexKey(peer, id))) !== undefined;
 	}
 
+	/** Our record of event `id` with a peer, if we still keep it. */
+	async eventById(peer: string, id: string): Promise<LedgerEvent | undefined> {
+		const seq = await this.store.get(indexKey(peer, id));
+		const text = seq === undefined ? undefined : await this.store.get(eventKey(peer, Number(seq)));
+		return text === undefined ? undefined : decodeEvent(text);
+	}
+
 	/** Apply an event once: a second call with the same id changes nothing. */
 	async apply(peer: string, input: EventInput, options: ApplyOptions = {}): Promise<ApplyResult> {
 		if (!EVENT_ID_PATTERN.test(input.id)) throw TornetError.badArgument(`bad event id ${input.id}`);

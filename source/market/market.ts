@@ -14,6 +14,7 @@ import {
 	encodeBalanceView,
 	encodeEvents,
 	encodeEventsRequest,
+	type PriceTerms,
 	type WireEvent,
 	wireEventLength,
 } from './messages.js';
@@ -90,7 +91,7 @@ export class Market {
 	private readonly connect?: (peerId: Buffer) => Promise<MarketLink>;
 	private readonly methodRails = new Map<string, SettlementRail>();
 	/** Lines peers told us they extend to us (market.balance), bounded like the connections. */
-	private readonly linesFromPeers = new Map<string, bigint>();
+	readonly linesFromPeers = new Map<string, bigint>();
 
 	constructor(options: MarketOptions) {
 		this.identity = options.identity;
@@ -130,6 +131,12 @@ export class Market {
 
 	lineFor(rank: number): bigint {
 		return creditLine(rank, this.settings);
+	}
+
+	/** Our prices as market.balance tells them to peers (a buyer prices with the seller's terms). */
+	priceTerms(): PriceTerms {
+		const {multiplierPermille, floorBits, lookupFee, requestFee} = this.settings;
+		return {multiplierPermille, floorBits, lookupFee, requestFee};
 	}
 
 	railsOffered(): RailName[] {
@@ -311,6 +318,7 @@ export class Market {
 				line: earnedLine(peer.rank, account.received, this.settings),
 				chequeRoom: room > 0n ? room : 0n,
 				rails: this.railsOffered(),
+				terms: this.priceTerms(),
 			});
 		}
 

@@ -35,19 +35,50 @@ export type BalanceView = {
 	line: bigint;
 	chequeRoom: bigint;
 	rails: RailName[];
+	/**
+	 * The responder's prices (absent from nodes that predate them): a fetcher computes what a
+	 * transfer costs with the seller's terms, so both ledgers record the same amount.
+	 */
+	terms?: PriceTerms;
 };
+
+/** What a node charges (pricing.ts): the seller's terms, which the buyer's ledger must use. */
+export type PriceTerms = {
+	multiplierPermille: number;
+	floorBits: number;
+	lookupFee: bigint;
+	requestFee: bigint;
+};
+
+/** Bounds of the terms a peer may announce (settings.ts validates ours the same way). */
+const MAX_MULTIPLIER_PERMILLE = 1_000_000;
+const MAX_FLOOR_BITS = 160;
+const MAX_FEE = (1n << 64n) - 1n;
 
 export function encodeBalanceView(view: BalanceView): Buffer {
 	const amounts = [view.sent, view.received, view.chequeIn, view.chequeOut];
 	let length = signedLength(view.balance) + varintLength(view.seq) + 1;
 	for (const value of [...amounts, view.line, view.chequeRoom]) length += amountLength(value);
+	const {terms} = view;
+	if (terms) {
+		length += varintLength(terms.multiplierPermille) + 1;
+		length += amountLength(terms.lookupFee) + amountLength(terms.requestFee);
+	}
+
 	const out = Buffer.alloc(length);
 	let offset = writeSigned(out, 0, view.balance);
 	for (const value of amounts) offset = writeAmount(out, offset, value);
 	offset = writeVarint(out, offset, view.seq);
 	offset = writeAmount(out, offset, view.line);
 	offset = writeAmount(out, offset, view.chequeRoom);
-	out[offset] = railMask(view.rails);
+	out[offset++] = railMask(view.rails);
+	if (terms) {
+		offset = writeVarint(out, offset, terms.multiplierPermille);
+		out[offset++] = terms.floorBits;
+		offset = writeAmount(out, offset, terms.lookupFee);
+		writeAmount(out, offset, terms.requestFee);
+	}
+
 	return out;
 }
 
@@ -62,9 +93,34 @@ export function decodeBalanceView(bytes: Uint8Array): BalanceView | undefined {
 	const line = readAmount(reader);
 	const chequeRoom = readAmount(reader);
 	const mask = reader.u8();
-	if (reader.failed || !reader.done || mask >= 1 << RAIL_NAMES.length) return undefined;
+	if (reader.failed || mask >= 1 << RAIL_NAMES.length) return undefined;
 	const rails = railsOf(mask);
-	return {balance, sent, received, chequeIn, chequeOut, seq, line, chequeRoom, rails};
+	const view: BalanceView = {
+		balance,
+		sent,
+		received,
+		chequeIn,
+		chequeOut,
+		seq,
+		line,
+		chequeRoom,
+		rails,
+	};
+	if (reader.done) return view;
+	const multiplierPermille = reader.varint();
+	const floorBits = reader.u8();
+	const lookupFee = readAmount(reader);
+	const requestFee = readAmount(reader);
+	if (
+		reader.failed ||
+		!reader.done ||
+		multiplierPermille > MAX_MULTIPLIER_PERMILLE ||
+		floorBits > MAX_FLOOR_BITS ||
+		lookupFee > MAX_FEE ||
+		requestFee > MAX_FEE
+	)
+		return undefined;
+	return {...view, terms: {multiplierPermille, floorBits, lookupFee, requestFee}};
 }
 
 function railMask(rails: RailName[]): number {

@@ -15,6 +15,7 @@ import {formatAddress, type NodeAddress, parseAddress} from '../identity/address
 import type {Identity} from '../identity/keys.js';
 import type {Rpc} from '../rpc/rpc.js';
 import {MemoryHoldings} from './memory-holdings.js';
+import {StoreHoldings} from './store-holdings.js';
 
 /** What the service needs from its node (a TornetNode has all of it). */
 export type DhtHost = {
@@ -227,11 +228,16 @@ export class DhtService {
 		};
 	}
 
-	/** Marks a chunk as held here (published: pinned) so FIND_CHUNK answers that we serve it. */
+	/**
+	 * Marks a chunk as held here (pinned) in the DHT's view only, so FIND_CHUNK answers that we
+	 * serve it: for tests and tools that exercise the DHT alone. Content a node really holds gets
+	 * into the view through its chunk store.
+	 */
 	hold(chunkId: Uint8Array, bytes = MIB): void {
-		if (!(this.holdings instanceof MemoryHoldings))
-			throw new TypeError('hold() is for the in-memory holdings; add to the chunk store instead');
-		this.holdings.add(chunkId, bytes, true);
+		if (this.holdings instanceof MemoryHoldings) this.holdings.add(chunkId, bytes, true);
+		else if (this.holdings instanceof StoreHoldings)
+			this.holdings.stored(Buffer.from(chunkId), bytes, true);
+		else throw new TypeError('hold() needs the in-memory or the store holdings');
 	}
 
 	/**

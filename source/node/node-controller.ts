@@ -1,19 +1,13 @@
 import {resolve} from 'node:path';
-import {TornetError} from '../errors.js';
 import type {NodeController} from './controller.js';
 import type {TornetNode} from './node.js';
 
 /**
  * The NodeController the console drives, over a node in this process. Settings take effect and
- * persist at once; publishes and fetches run in the node and show in the snapshot's jobs.
- * Settlement answers with a clear error until the market is part of the node, rather than
- * pretending.
+ * persist at once; publishes and fetches run in the node and show in the snapshot's jobs;
+ * settlement goes through the node's market.
  */
 export function nodeController(node: TornetNode): NodeController {
-	const unavailable = (what: string) => async () => {
-		throw TornetError.notRunning(`${what} is not part of this node yet`);
-	};
-
 	return {
 		getSnapshot: () => node.snapshot(),
 		subscribe(listener) {
@@ -37,6 +31,9 @@ export function nodeController(node: TornetNode): NodeController {
 			const result = await node.fetch(link, out);
 			return {path: result.path, bytes: result.bytes};
 		},
-		settle: unavailable('settlement'),
+		async settle(peerIdHex, rail) {
+			const reply = await node.market.settle({peer: peerIdHex, ...(rail ? {rail} : {})});
+			return {amount: Number(reply.amount), rail: reply.rail ?? rail ?? 'allowance'};
+		},
 	};
 }

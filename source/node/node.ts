@@ -14,6 +14,7 @@ import {Writable} from 'node:stream';
 import {ChunkServer} from '../chunks/transfer/chunk-server.js';
 import {type Gateway, startGateway} from '../gateway/gateway-server.js';
 import {networkContent} from './network-content.js';
+import {MarketService, type MarketServiceOptions, registerMarketControl} from './market-service.js';
 import type {FetchProgress} from '../chunks/transfer/fetch-link.js';
 import {ioFirstClock} from '../dht/clock.js';
 import {type FetchContext, fetchContent, type NodeFetchResult, pullChunk} from './content-fetch.js';
@@ -47,6 +48,8 @@ export type NodeOptions = {
 	gatewayPort?: number;
 	/** `<public key>@host:port` of nodes to join the DHT through (the CLI's --bootstrap). */
 	bootstrap?: string[];
+	/** Market options (tests and benchmarks); `<data>/market.json` holds the operator's. */
+	market?: MarketServiceOptions;
 	/** DHT tuning (tests and benchmarks); the bootstrap list comes from `bootstrap`. */
 	dht?: Omit<DhtServiceOptions, 'bootstrap'>;
 };
@@ -71,6 +74,8 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 	readonly content: ContentService;
 	/** Publishes and fetches, running and recent, for the snapshot. */
 	readonly jobs = new JobTracker();
+	/** Ledger, prices, credit lines and settlement (opened in open(), before listen()). */
+	market!: MarketService;
 	/** Serves chunk slices to peers, within the upload setting. */
 	readonly chunkServer: ChunkServer;
 	/** Dials with every protocol of this node attached (RPC, chunk streams). */
@@ -98,8 +103,13 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 		const content = await ContentService.open(options.dataDir, settings.diskBytes);
 		const node = new TornetNode(options, identity, settings, content);
 		try {
+			node.market = await MarketService.open(node, {
+				...options.market,
+				resolve: async (peerId) => node.dht.closest(peerId, 1).find((c) => c.id.equals(peerId)),
+			});
 			await node.listen();
 		} catch (error) {
+			await node.market?.close();
 			await content.close();
 			throw error;
 		}
@@ -127,6 +137,8 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 		this.chunkServer = new ChunkServer({
 			store: content.store,
 			uploadBytesPerSecond: () => this.currentSettings.uploadBps,
+			// Every transfer is priced and reserved against the peer's credit line before a byte moves.
+			admit: async (peer, terms) => this.market.admit(peer, terms),
 		});
 		this.endpoint.on('connection', (connection) => {
 			this.attach(connection);
@@ -150,6 +162,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 			this.control = new ControlServer(this.options.dataDir);
 			this.control.handle('status', async () => this.snapshot());
 			this.control.handle('peers', async () => this.snapshot().peers);
+			registerMarketControl(this.control, this.market);
 			this.control.handle('publish', async (params, progress) => {
 				const {path} = params;
 				if (typeof path !== 'string' || path === '')
@@ -318,6 +331,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 			dht: this.dht,
 			rpc: this.rpc,
 			dial: async (address) => this.dial(address),
+			charge: this.market.charge,
 		};
 	}
 
@@ -328,6 +342,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 		for (const timer of this.timers) clearInterval(timer);
 		await this.control?.close();
 		await this.endpoint.close();
+		await this.market.close();
 		await this.content.close();
 	}
 
@@ -378,6 +393,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 			budgetBytes: this.currentSettings.diskBytes,
 		};
 		snapshot.jobs = this.jobs.list();
+		snapshot.credit = this.market.credit();
 		return snapshot;
 	}
 

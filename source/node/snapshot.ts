@@ -69,7 +69,7 @@ export type Settings = {
 	minRank: number;
 };
 
-export type SettlementRail = 'cheque' | 'bitcoin';
+export type SettlementRail = 'allowance' | 'cheque' | 'bitcoin';
 
 /** none: nothing owed past the threshold; due: settlement needed; pending: in flight. */
 export type SettlementState = 'none' | 'due' | 'pending' | 'settled' | 'failed';

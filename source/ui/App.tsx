@@ -2,6 +2,7 @@ import {useCallback, useEffect, useMemo, useRef, useState, type ReactNode} from 
 import {Box, useInput, type Key} from 'ink';
 import type {NodeController} from '../node/controller.js';
 import type {Snapshot} from '../node/snapshot.js';
+import type {ConsoleDemo} from './console-demo.js';
 import {appReducer, initialAppState} from './app-state.js';
 import {chartsReducer, initialChartsState} from './charts-state.js';
 import {chunksReducer, initialChunksState} from './chunks-state.js';
@@ -38,13 +39,15 @@ export type AppProps = {
 	onExit: () => void;
 	/** False for NO_COLOR / --no-color: no colour codes at all (bold and inverse remain). */
 	color?: boolean;
+	/** The local demo network, which the console offers on first run and starts on `:demo`. */
+	demo?: ConsoleDemo;
 };
 
-export function App({controller, onExit, color = true}: AppProps) {
+export function App({controller, onExit, color = true, demo}: AppProps) {
 	return (
 		<ColorContext.Provider value={color}>
 			<ClockProvider>
-				<Console controller={controller} onExit={onExit} />
+				<Console controller={controller} onExit={onExit} demo={demo} />
 			</ClockProvider>
 		</ColorContext.Provider>
 	);
@@ -56,7 +59,15 @@ function ClockProvider({children}: {children: ReactNode}) {
 	return <ClockContext.Provider value={clock}>{children}</ClockContext.Provider>;
 }
 
-function Console({controller, onExit}: {controller: NodeController; onExit: () => void}) {
+function Console({
+	controller,
+	onExit,
+	demo,
+}: {
+	controller: NodeController;
+	onExit: () => void;
+	demo: ConsoleDemo | undefined;
+}) {
 	const size = useTerminalSize();
 	const sizeRef = useRef(size);
 	sizeRef.current = size;
@@ -92,11 +103,32 @@ function Console({controller, onExit}: {controller: NodeController; onExit: () =
 		},
 		[appRef, dispatch, history],
 	);
-	const actions = useActions(controller, dispatch, getSnapshot, receive, onExit);
+	const actions = useActions(controller, dispatch, getSnapshot, receive, onExit, demo);
 	const {snapshot} = app;
 	const {columns, rows} = size;
 
 	useEffect(() => controller.subscribe(receive), [controller, receive]);
+	const offered = useRef(false);
+	useEffect(() => {
+		if (demo === undefined) return;
+		const unsubscribe = demo.subscribe((text) => {
+			actions.showStatus({tone: 'info', text});
+		});
+		// First run, alone on the network: offer what makes every pane come alive (once).
+		if (demo.offer && !offered.current) {
+			offered.current = true;
+			dispatch({
+				type: 'ask-confirm',
+				confirm: {
+					kind: 'demo',
+					count: demo.defaultCount,
+					prompt: `No --bootstrap: start a demo network of ${demo.defaultCount} local peers?`,
+				},
+			});
+		}
+
+		return unsubscribe;
+	}, [demo, actions, dispatch]);
 
 	const visiblePeers = useMemo(
 		() => selectVisiblePeers(snapshot.peers, peers),

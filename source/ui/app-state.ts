@@ -6,13 +6,15 @@ export type Mode = 'normal' | 'help' | 'command' | 'confirm';
 
 export type Status = {tone: 'info' | 'error'; text: string};
 
-/** An action that moves money, held until the operator answers y or n. */
-export type PendingConfirm = {
-	kind: 'settle';
-	peerIdHex: string;
-	rail: SettlementRail | null;
-	prompt: string;
-};
+/** An action that moves money (or starts processes), held until the operator answers y or n. */
+export type PendingConfirm =
+	| {
+			kind: 'settle';
+			peerIdHex: string;
+			rail: SettlementRail | null;
+			prompt: string;
+	  }
+	| {kind: 'demo'; count: number; prompt: string};
 
 export type AppState = {
 	focus: PaneId;

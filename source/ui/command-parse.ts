@@ -5,6 +5,7 @@ export type Command =
 	| {kind: 'publish'; path: string}
 	| {kind: 'fetch'; link: string; outputPath: string | null}
 	| {kind: 'settle'; peer: string; rail: SettlementRail | null}
+	| {kind: 'demo'; count: number | null}
 	| {kind: 'help'}
 	| {kind: 'quit'};
 
@@ -14,6 +15,7 @@ export const COMMAND_USAGE: ReadonlyArray<{usage: string; description: string}> 
 	{usage: 'publish <path>', description: 'publish a file; shows its link when done'},
 	{usage: 'fetch <link> [path]', description: 'fetch tornet:<id> into path (default: ./)'},
 	{usage: 'settle <peer> [cheque|bitcoin]', description: 'settle credit with a peer (asks first)'},
+	{usage: 'demo [n]', description: 'start n local demo peers (default 3) that publish and fetch'},
 	{usage: 'help', description: 'this help'},
 	{usage: 'quit', description: 'quit the console'},
 ];
@@ -22,6 +24,8 @@ const RAILS: readonly SettlementRail[] = ['cheque', 'bitcoin'];
 const LINK_PREFIX = 'tornet:';
 /** Shorter prefixes match too many peers to be what anyone means. */
 export const MIN_PEER_PREFIX = 4;
+/** The CLI's limit for --demo: each peer is a whole node process. */
+export const MAX_DEMO_PEERS = 16;
 
 /** Splits on spaces; '…' and "…" quote (paths with spaces), backslash escapes one character. */
 export function tokenize(text: string): string[] | {error: string} {
@@ -86,6 +90,15 @@ export function parseCommand(text: string): ParseResult {
 				ok: true,
 				command: {kind: 'settle', peer: peer.toLowerCase(), rail: (rail as SettlementRail) ?? null},
 			};
+		}
+
+		case 'demo': {
+			if (args.length > 1) return usage('demo [n]');
+			if (args.length === 0) return {ok: true, command: {kind: 'demo', count: null}};
+			const count = Number(args[0]);
+			if (!/^\d+$/.test(args[0]) || count < 1 || count > MAX_DEMO_PEERS)
+				return {ok: false, error: `demo needs a number of peers from 1 to ${MAX_DEMO_PEERS}`};
+			return {ok: true, command: {kind: 'demo', count}};
 		}
 
 		case 'help':

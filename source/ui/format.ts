@@ -29,7 +29,8 @@ export function formatRate(bytesPerSecond: number): string {
 
 export function formatMs(ms: number | null): string {
 	if (ms === null || !Number.isFinite(ms)) return '-';
-	if (ms === 0) return '0ms';
+	// Chart axis labels are computed and land a hair off zero (-1e-14 printed as "-0.0ms").
+	if (Math.abs(ms) < 0.05) return '0ms';
 	if (ms < 10) return `${ms.toFixed(1)}ms`;
 	if (ms < 10_000) return `${Math.round(ms)}ms`;
 	return `${(ms / 1000).toFixed(0)}s`;

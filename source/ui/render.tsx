@@ -2,6 +2,7 @@ import {render, type Instance} from 'ink';
 import type {NodeController} from '../node/controller.js';
 import {colorFromEnvironment} from './theme.js';
 import {App} from './App.js';
+import type {ConsoleDemo} from './console-demo.js';
 
 export type ConsoleOptions = {
 	stdout?: NodeJS.WriteStream;
@@ -14,6 +15,8 @@ export type ConsoleOptions = {
 	 * Default: when stdout is a TTY.
 	 */
 	alternateScreen?: boolean;
+	/** The local demo network the console may offer and start. */
+	demo?: ConsoleDemo;
 };
 
 export type ConsoleHandle = {
@@ -62,7 +65,12 @@ export function renderConsole(
 	};
 
 	instance = render(
-		<App controller={controller} color={options.color ?? colorFromEnvironment()} onExit={exit} />,
+		<App
+			controller={controller}
+			color={options.color ?? colorFromEnvironment()}
+			demo={options.demo}
+			onExit={exit}
+		/>,
 		{
 			stdout,
 			stdin: options.stdin ?? process.stdin,

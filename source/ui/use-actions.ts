@@ -4,6 +4,7 @@ import type {SettlementRail, Snapshot} from '../node/snapshot.js';
 import type {AppAction, PendingConfirm, Status} from './app-state.js';
 import {parseCommand, resolvePeer} from './command-parse.js';
 import {formatBytes, formatSi, shortHex} from './format.js';
+import type {ConsoleDemo} from './console-demo.js';
 import type {EditableSetting} from './settings-state.js';
 
 /**
@@ -18,6 +19,8 @@ export function useActions(
 	/** Shows a snapshot (and records its samples) unless the console is paused. */
 	receive: (snapshot: Snapshot) => void,
 	onExit: () => void,
+	/** The demo network, when this console can start one. */
+	demo?: ConsoleDemo,
 ) {
 	const showStatus = useCallback(
 		(status: Status | null) => {
@@ -52,11 +55,30 @@ export function useActions(
 		[dispatch, getSnapshot],
 	);
 
+	const startDemo = useCallback(
+		(count: number) => {
+			if (demo === undefined) {
+				showStatus({tone: 'error', text: 'this console cannot start a demo'});
+				return;
+			}
+
+			void run(`starting ${count} demo peers…`, async () => demo.start(count));
+		},
+		[demo, run, showStatus],
+	);
+
 	/** The operator's answer to a pending confirmation: only y or Y moves money. */
 	const answerConfirm = useCallback(
 		(confirm: PendingConfirm, answer: string) => {
 			dispatch({type: 'close-confirm'});
-			if (answer !== 'y' && answer !== 'Y') {
+			const yes = answer === 'y' || answer === 'Y';
+			if (confirm.kind === 'demo') {
+				if (yes) startDemo(confirm.count);
+				else showStatus({tone: 'info', text: 'no demo (:demo starts one later)'});
+				return;
+			}
+
+			if (!yes) {
 				showStatus({tone: 'info', text: 'settle cancelled'});
 				return;
 			}
@@ -70,7 +92,7 @@ export function useActions(
 				return `settled ${formatSi(result.amount)} credits with ${shortHex(peerIdHex)} via ${result.rail}`;
 			});
 		},
-		[controller, dispatch, run, showStatus],
+		[controller, dispatch, run, showStatus, startDemo],
 	);
 
 	const changeSetting = useCallback(
@@ -126,6 +148,11 @@ export function useActions(
 					break;
 				}
 
+				case 'demo': {
+					startDemo(command.count ?? demo?.defaultCount ?? 1);
+					break;
+				}
+
 				case 'help': {
 					dispatch({type: 'toggle-help'});
 					break;
@@ -137,7 +164,7 @@ export function useActions(
 				}
 			}
 		},
-		[controller, dispatch, run, askSettle, showStatus, onExit, getSnapshot],
+		[controller, dispatch, run, askSettle, showStatus, onExit, getSnapshot, startDemo, demo],
 	);
 
 	return useMemo(

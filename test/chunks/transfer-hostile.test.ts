@@ -1,6 +1,7 @@
-import {readFile} from 'node:fs/promises';
+import {readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
+import {bodyPath} from '../../source/chunks/store-layout.js';
 import {TornetError} from '../../source/errors.js';
 import {fetchChunk} from '../../source/chunks/transfer/fetch-chunk.js';
 import {fetchLink} from '../../source/chunks/transfer/fetch-link.js';
@@ -189,4 +190,25 @@ test('the serving connection switches to LEDBAT; the option can keep CUBIC', asy
 	await b.store.delete(chunk.id);
 	await fetchChunk(b.store, chunk, [sourceFor(b, c)]);
 	t.is(inbound(c).stats.congestion, 'cubic');
+});
+
+test('a body that rotted on the holder is answered CORRUPT and dropped by its store', async (t) => {
+	const [a, b] = await Promise.all([startPeer(t), startPeer(t)]);
+	const {result} = await publishOn(t, [a], 300_000);
+	const chunk = result.description.files[0].chunks[0];
+	const path = bodyPath(a.store.layout, chunk.id);
+	const rotten = await readFile(path);
+	rotten[1000] ^= 0xff;
+	await writeFile(path, rotten);
+	const errors: string[] = [];
+	await t.throwsAsync(
+		fetchChunk(b.store, chunk, [sourceFor(b, a)], {
+			onSourceError(_peer, error) {
+				errors.push(error.code);
+			},
+		}),
+	);
+	t.deepEqual(errors, ['CORRUPT'], 'an honest error reply, not bad bytes');
+	t.false(await a.store.has(chunk.id), 'the holder dropped the body, to fetch it again');
+	t.is(a.server.stats.bytesServed, 0);
 });

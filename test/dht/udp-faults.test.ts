@@ -1,7 +1,14 @@
 import {randomBytes} from 'node:crypto';
 import anyTest, {type ExecutionContext, type TestFn} from 'ava';
 import {NONE} from '../../source/dht/id-table.js';
-import {DHT_METHODS, encodeFindNodeReply, type WireContact} from '../../source/dht/messages.js';
+import {
+	DHT_METHODS,
+	decodeFindNodeRequest,
+	encodeFindNodeReply,
+	type WireContact,
+} from '../../source/dht/messages.js';
+import {TornetError} from '../../source/errors.js';
+import {parseAddress} from '../../source/identity/address.js';
 import {compareDistance, nodeIdFromPublicKey} from '../../source/identity/id.js';
 import {generateKeyPair} from '../../source/identity/keys.js';
 import {type DhtLookup, DhtService} from '../../source/node/dht-service.js';
@@ -208,5 +215,55 @@ test.serial(
 
 			t.false(fakeIds.some(inTable), 'no fake entered the routing table');
 		}
+	},
+);
+
+test.serial(
+	'a node naming thousands of fake contacts gets only its quota of the book and evicts nobody',
+	async (t) => {
+		const {nodes, dhts, gone} = t.context;
+		const hostile = 44;
+		const from = 15;
+		let named = 0;
+		nodes[hostile].rpc.register(DHT_METHODS.findNode, (body) => {
+			const request = decodeFindNodeRequest(body);
+			if (request instanceof TornetError) throw request;
+			// Fresh fakes every time; nothing listens at their address.
+			const fakes = Array.from({length: request.want}, () => ({
+				publicKey: randomBytes(32),
+				host: '127.0.0.1',
+				port: 1,
+				rank: 0,
+			}));
+			named += fakes.length;
+			return encodeFindNodeReply(fakes);
+		});
+		const dht = dhts[from];
+		const {book, table} = dht;
+		const honest = (contact: number) => {
+			const id = book.ids.bytes(contact);
+			return nodes.some((node, i) => !gone.has(i) && i !== hostile && node.identity.id.equals(id));
+		};
+
+		const before: number[] = [];
+		table.forEach(0, (contact) => {
+			if (honest(contact)) before.push(contact);
+		});
+		const address = parseAddress(nodes[hostile].address);
+		const to = book.admit({...address, rank: nodes[hostile].identity.rank}, true);
+		let admitted = 0;
+		for (let i = 0; i < 150; i++)
+			admitted += (await dht.network.findNode(to, randomBytes(20), K)).contacts.length;
+		t.is(named, 150 * K);
+		t.true(admitted <= 256, `${admitted} of ${named} fakes admitted`);
+		t.true(book.introducedBy(to) <= 256);
+		t.true(book.refused >= named - 256);
+		t.true(book.size <= book.capacity);
+		t.true(
+			before.every((contact) => table.has(0, contact)),
+			'every honest contact is still in the routing table',
+		);
+		for (const target of [randomBytes(20), beside(nodes[hostile])])
+			checkLookup(t, await dht.lookup(target), target, from);
 	},
 );

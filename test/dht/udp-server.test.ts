@@ -27,12 +27,15 @@ async function pair(t: Parameters<typeof testnet>[0]) {
 	return {serverNode, clientNode, server, client, connection};
 }
 
-/** 20 contacts with IPv6 addresses (52 bytes each on the wire) in the server's routing table. */
+/**
+ * 20 contacts with IPv6 addresses (52 bytes each on the wire) in the server's routing table, each
+ * in its own /48 (the table takes at most 2 a bucket from one block).
+ */
 function fillWithIpv6(server: DhtService): void {
 	for (let i = 1; server.stats().contacts < 20; i++) {
 		const index = server.book.admit({
 			publicKey: randomBytes(32),
-			host: `2001:db8::${i.toString(16)}`,
+			host: `2001:db8:${i.toString(16)}::1`,
 			port: 4000 + i,
 			rank: 1,
 		});

@@ -51,3 +51,15 @@ test('search traffic is metered at its encoded size and stays a small share of t
 		`${bytesPerSearch} bytes per search`,
 	);
 });
+
+test('the default warm-up is one popularity half-life of searches, and it brings popular chunks into round 1', async (t) => {
+	const network = {nodes: 2000, chunks: 200, lookups: 1000, zipf: 1, churn: 0.1, seed: 62};
+	const steady = await runChunkScenario({...network, rate: 10, halfLifeMs: 600_000});
+	t.is(steady.warmup, 6000, '10 searches a second for 600 s');
+	const cold = await runChunkScenario({...network, rate: 10, halfLifeMs: 600_000, warmup: 0});
+	t.log(
+		`top 1% found in round 1: ${steady.top1pct.withinOneHop} in steady state, ${cold.top1pct.withinOneHop} cold`,
+	);
+	t.true(steady.top1pct.withinOneHop > cold.top1pct.withinOneHop);
+	t.true(steady.cache.copies > cold.cache.copies);
+});

@@ -88,3 +88,12 @@ test('command line: typing, erasing, history recall, pasted newlines become spac
 	state = commandReducer(commandReducer(state, {type: 'insert', text: 'quit'}), {type: 'submit'});
 	t.deepEqual(state.history, ['publish b c', 'quit']);
 });
+
+test('parseCommand: demo with an optional number of peers, within bounds', (t) => {
+	t.deepEqual(parseCommand('demo'), {ok: true, command: {kind: 'demo', count: null}});
+	t.deepEqual(parseCommand('demo 4'), {ok: true, command: {kind: 'demo', count: 4}});
+	t.false(parseCommand('demo 0').ok);
+	t.false(parseCommand('demo 17').ok);
+	t.false(parseCommand('demo two').ok);
+	t.false(parseCommand('demo 1 2').ok);
+});

@@ -24,6 +24,7 @@ test('formatSi keeps numbers to four characters', (t) => {
 test('formatMs and formatDuration', (t) => {
 	t.is(formatMs(null), '-');
 	t.is(formatMs(0), '0ms');
+	t.is(formatMs(-1e-14), '0ms', 'a chart label a rounding error below zero');
 	t.is(formatMs(3.25), '3.3ms');
 	t.is(formatMs(250.4), '250ms');
 	t.is(formatMs(12_500), '13s');

@@ -58,12 +58,16 @@ export type ChunkServerStats = {
 
 /** Default bounds: a handful of ranges in flight per peer is all a fetcher's read-ahead needs. */
 const MAX_STREAMS_PER_PEER = 16;
+/** A fetcher that stops reading for this long loses its stream (and frees the slot). */
+const SEND_STALL_MS = 30_000;
 const MAX_STREAMS = 128;
 /**
- * Bytes per token-bucket grant: small enough that capped streams interleave smoothly. Uncapped,
- * a slice per write: backpressure then keeps little queued that a fetcher's early stop would waste.
+ * Bytes per write (and token-bucket grant): a slice. Smaller pieces would interleave capped streams
+ * more finely but cost more packets per byte (a capped sender flushes each piece at once, and on
+ * loopback a packet carries up to 65,000 bytes); backpressure keeps little queued that a fetcher's
+ * early stop would waste.
  */
-const PIECE_BYTES = 16 * 1024;
+const PIECE_BYTES = SLICE_BYTES;
 
 /**
  * Serves chunk slices from the store (protocol.ts): answers chunk.meta over RPC and GET streams of
@@ -206,14 +210,16 @@ export class ChunkServer {
 		if (await writeBytes(stream, okReply())) {
 			while (sent < data.length) {
 				const capped = (this.options.uploadBytesPerSecond?.() ?? 0) > 0;
-				const piece = data.subarray(sent, sent + (capped ? PIECE_BYTES : SLICE_BYTES));
+				const piece = data.subarray(sent, sent + PIECE_BYTES);
 				if (capped) await this.bucket.take(piece.length);
-				if (!(await writeBytes(stream, piece))) break;
+				if (!(await writeBytes(stream, piece, SEND_STALL_MS))) break;
 				sent += piece.length;
 			}
-
-			if (sent === data.length) stream.end();
 		}
+
+		// Cut short (the fetcher stopped reading, or took the rest elsewhere): no FIN, a reset.
+		if (sent === data.length) stream.end();
+		else stream.reset();
 
 		this.stats.served++;
 		this.stats.bytesServed += sent;

@@ -22,6 +22,27 @@ export type FetchChunkResult = {
 	body?: Buffer;
 };
 
+/** A holder that failed in a way that may pass (a lost stream, busy) is asked again this often. */
+const RETRIES = 2;
+const RETRY_DELAY_MS = 250;
+const TRANSIENT = new Set<string>([
+	'REQUEST_TIMEOUT',
+	'STREAM_RESET',
+	'TOO_MANY_REQUESTS',
+	'CONNECTION_CLOSED',
+	'PROTOCOL_VIOLATION',
+]);
+
+function isTransient(error: TornetError): boolean {
+	return TRANSIENT.has(error.code);
+}
+
+async function delay(ms: number): Promise<void> {
+	return new Promise((resolve) => {
+		setTimeout(resolve, ms);
+	});
+}
+
 /**
  * Downloads chunk `chunk` into the store from `sources` at once: the missing slices are cut into
  * ranges that the holders take from a shared queue, each slice verified as it arrives. A holder
@@ -94,6 +115,7 @@ async function download(
 	};
 
 	const worker = async (source: ChunkSource) => {
+		let strikes = 0;
 		while (!stop.signal.aborted && !session.isBanned(source.peerId) && !partial.complete) {
 			const flight = plan.take(!session.isBusy(source.peerId));
 			if (!flight) {
@@ -104,22 +126,27 @@ async function download(
 
 			const done = session.begin(source.peerId);
 			let failure: TornetError | undefined;
+			let retry = false;
 			try {
 				failure = await fetchRange(partial, source, flight, plan, session, stop.signal, fresh);
+				retry =
+					failure !== undefined &&
+					!session.isBanned(source.peerId) &&
+					isTransient(failure) &&
+					++strikes <= RETRIES;
 			} catch (error) {
 				stop.abort();
 				throw error;
 			} finally {
 				done();
-				if (failure) live.splice(live.indexOf(source), 1);
-				plan.finish(flight, failure !== undefined, live.length);
+				if (failure && !retry) live.splice(live.indexOf(source), 1);
+				plan.finish(flight, failure !== undefined, Math.max(1, live.length));
 				notify();
 			}
 
-			if (failure) {
-				lastError = failure;
-				return;
-			}
+			if (failure) lastError = failure;
+			if (failure && !retry) return;
+			if (retry) await delay(RETRY_DELAY_MS * strikes);
 		}
 	};
 
@@ -145,11 +172,14 @@ async function download(
 	}
 
 	if (stop.signal.aborted) throw TornetError.aborted(`fetch of chunk ${hex}`);
-	const why = lastError ? `: ${lastError.message}` : '';
-	throw new TornetError(
-		lastError?.code === 'CORRUPT' ? 'CORRUPT' : 'NOT_FOUND',
-		`no holder delivered chunk ${hex} (${sources.length} asked)${why}`,
-	);
+	const why = lastError ? `: ${lastError.message.replace(/^[A-Z_]+: /, '')}` : '';
+	// The last holder's reason decides the code when it is one the caller acts on: a corrupt
+	// holder, or payment required (the caller settles and asks again).
+	const code =
+		lastError?.code === 'CORRUPT' || lastError?.code === 'PAYMENT_REQUIRED'
+			? lastError.code
+			: 'NOT_FOUND';
+	throw new TornetError(code, `no holder delivered chunk ${hex} (${sources.length} asked)${why}`);
 }
 
 /**

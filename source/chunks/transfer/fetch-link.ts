@@ -87,8 +87,9 @@ export async function fetchLink(
 	ticker?.unref();
 	let source: ReturnType<typeof networkSource> | undefined;
 	try {
-		const rootMeta = await fetchMeta(store, parsed.id, await findSources(parsed.id), session);
-		await fetchChunk(store, rootMeta, await findSources(parsed.id), session);
+		const rootSources = (await store.has(parsed.id)) ? [] : await findSources(parsed.id);
+		const rootMeta = await fetchMeta(store, parsed.id, rootSources, session);
+		await fetchChunk(store, rootMeta, rootSources, session);
 		const description = await descriptionFromRoot(
 			await store.get(parsed.id),
 			parsed.key,

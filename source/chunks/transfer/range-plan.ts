@@ -15,12 +15,6 @@ export type Flight = {
 
 type SliceState = {hasSlice(index: number): boolean; missing(): number[]};
 
-/**
- * Slices per request at most: a chunk is cut into more ranges than there are holders, so a fast
- * holder takes more of them than a slow one, and a failed range is small to redo.
- */
-export const MAX_RANGE_SLICES = 4;
-
 /** Contiguous runs of `slices` (sorted), each cut to at most `size` slices. */
 export function splitRanges(slices: number[], size: number): Range[] {
 	const ranges: Range[] = [];
@@ -33,15 +27,20 @@ export function splitRanges(slices: number[], size: number): Range[] {
 	return ranges;
 }
 
+/**
+ * Slices per request: an even share for each holder. Fewer, larger requests cost holders less (each
+ * is an index lookup and a file read); holders of different speeds are evened out by the endgame.
+ */
 export function rangeSize(slices: number, holders: number): number {
-	return Math.max(1, Math.min(MAX_RANGE_SLICES, Math.ceil(slices / Math.max(1, holders))));
+	return Math.max(1, Math.ceil(slices / Math.max(1, holders)));
 }
 
 /**
- * Which holder fetches which slices of one chunk. Missing slices are queued as ranges; an idle
- * holder takes the next one, and when the queue is empty it takes over the back half of the
- * largest range still in flight, so a slow holder (a low upload cap, a long path) never holds the
- * chunk up while a fast one waits. The slow one stops reading where its range was cut.
+ * Which holder fetches which slices of one chunk. Missing slices are queued as ranges (an even
+ * share per holder); a holder takes the next one, and when the queue is empty a holder with
+ * nothing else in flight takes over the back half of the largest range still in flight, so a
+ * slow holder (a low upload cap, a long path) never holds the chunk up while a fast one waits.
+ * The slow one stops reading where its range was cut.
  */
 export class RangePlan {
 	private readonly slices: SliceState;

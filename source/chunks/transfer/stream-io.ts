@@ -62,13 +62,24 @@ export async function readBytes(
 
 /**
  * Writes `bytes`, waiting for 'drain' when the stream asks to; false when the stream failed or
- * closed meanwhile (the peer reset it).
+ * closed meanwhile (the peer reset it), or did not drain within `timeoutMs` (a reader that stopped
+ * reading must not hold a sender's slot forever).
  */
-export async function writeBytes(stream: Writable, bytes: Uint8Array): Promise<boolean> {
+export async function writeBytes(
+	stream: Writable,
+	bytes: Uint8Array,
+	timeoutMs = Number.POSITIVE_INFINITY,
+): Promise<boolean> {
 	if (stream.destroyed || stream.writableEnded) return false;
 	if (stream.write(bytes)) return true;
 	return new Promise((resolve) => {
+		const timer = Number.isFinite(timeoutMs)
+			? setTimeout(() => {
+					finish(false);
+				}, timeoutMs)
+			: undefined;
 		const finish = (ok: boolean) => {
+			clearTimeout(timer);
 			stream.off('drain', onDrain);
 			stream.off('close', onClose);
 			stream.off('error', onClose);
