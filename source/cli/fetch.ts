@@ -2,6 +2,7 @@ import {once} from 'node:events';
 import {resolve} from 'node:path';
 import {tryParseLink} from '../chunks/link.js';
 import type {NodeFetchResult} from '../node/content-fetch.js';
+import {fetchedBytes} from '../node/node.js';
 import {EXIT_OK, UsageError} from './exit.js';
 import {formatBytes} from './format.js';
 import type {CommonFlags} from './options.js';
@@ -53,7 +54,7 @@ export async function fetchCommand(
 			(await withTransientNode(flags, async (node) =>
 				node.fetch(link, output ?? process.stdout, (progress) => {
 					onProgress({
-						done: progress.bytesDone,
+						done: fetchedBytes(progress),
 						total: progress.bytesTotal,
 						rate: progress.rate,
 						sources: progress.sources,

@@ -178,7 +178,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 				const out = output ?? controlStream(data);
 				return this.fetch(link, out, (report) => {
 					progress({
-						done: report.bytesDone,
+						done: fetchedBytes(report),
 						total: report.bytesTotal,
 						rate: report.rate,
 						sources: report.sources,
@@ -294,7 +294,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 				out,
 				(progress) => {
 					this.jobs.progress(job, {
-						doneBytes: progress.bytesDone,
+						doneBytes: fetchedBytes(progress),
 						totalBytes: progress.bytesTotal,
 						sources: progress.sources,
 					});
@@ -420,4 +420,13 @@ function controlStream(data: (bytes: Uint8Array) => Promise<void>): Writable {
 			);
 		},
 	});
+}
+
+/**
+ * Progress of a fetch in content bytes: what has been written, or what has arrived from holders
+ * when that is ahead (chunks download ahead of the writer; a body is the size of its plaintext).
+ */
+export function fetchedBytes(progress: FetchProgress): number {
+	const ahead = Math.max(progress.bytesDone, progress.bytesReceived);
+	return progress.bytesTotal > 0 ? Math.min(ahead, progress.bytesTotal) : ahead;
 }
