@@ -231,6 +231,11 @@ export class Ledger {
 		this.reservations.remove(reservation);
 	}
 
+	/** Resolves when one of the peer's reservations ends, or after `timeoutMs` (reservations.ts). */
+	async released(peer: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+		return this.reservations.changed(peer, this.now(), timeoutMs, signal);
+	}
+
 	reserved(peer: string, direction: Direction): bigint {
 		return this.reservations.total(peer, direction, this.now());
 	}

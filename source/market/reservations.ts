@@ -20,9 +20,12 @@ export type Reservation = {
 /** Per peer: more in flight than the RPC layer lets a peer run at once (64), with room. */
 export const MAX_RESERVATIONS_PER_PEER = 256;
 export const MAX_RESERVATIONS = 65_536;
+/** Transfers waiting for a peer's reservations to end (one per transfer a fetcher would start). */
+export const MAX_WAITERS_PER_PEER = MAX_RESERVATIONS_PER_PEER;
 
 export class Reservations {
 	private readonly byPeer = new Map<string, Reservation[]>();
+	private readonly waiters = new Map<string, Set<() => void>>();
 	private count = 0;
 	private nextToken = 1;
 
@@ -64,7 +67,47 @@ export class Reservations {
 		list.splice(index, 1);
 		this.count--;
 		if (list.length === 0) this.byPeer.delete(reservation.peer);
+		const waiting = this.waiters.get(reservation.peer);
+		this.waiters.delete(reservation.peer);
+		for (const wake of waiting ?? []) wake();
 		return true;
+	}
+
+	/**
+	 * Resolves when one of the peer's reservations ends: removed (commit, release), expired, or
+	 * after `timeoutMs` at the latest; at once when it has none. Rejects with ABORTED on `signal`.
+	 */
+	async changed(peer: string, now: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+		const list = this.live(peer, now);
+		if (list.length === 0) return;
+		if (signal?.aborted) throw TornetError.aborted('waiting for a transfer in flight');
+		const waiting = this.waiters.get(peer) ?? new Set<() => void>();
+		if (waiting.size >= MAX_WAITERS_PER_PEER)
+			throw TornetError.tooManyRequests(`too many transfers waiting for ${peer}`);
+		const expiry = Math.min(...list.map((entry) => entry.expiresAt)) - now;
+		await new Promise<void>((resolve, reject) => {
+			const finish = (error?: TornetError) => {
+				clearTimeout(timer);
+				signal?.removeEventListener('abort', onAbort);
+				waiting.delete(wake);
+				if (waiting.size === 0 && this.waiters.get(peer) === waiting) this.waiters.delete(peer);
+				if (error) reject(error);
+				else resolve();
+			};
+
+			const wake = () => {
+				finish();
+			};
+
+			const onAbort = () => {
+				finish(TornetError.aborted('waiting for a transfer in flight'));
+			};
+
+			const timer = setTimeout(wake, Math.max(0, Math.min(expiry, timeoutMs)));
+			signal?.addEventListener('abort', onAbort, {once: true});
+			waiting.add(wake);
+			this.waiters.set(peer, waiting);
+		});
 	}
 
 	peers(): IterableIterator<string> {

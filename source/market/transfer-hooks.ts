@@ -6,12 +6,24 @@ import type {PriceTerms} from './messages.js';
 import {chunkRequestPrice} from './pricing.js';
 import {type MarketLink, peerKey, type SettleResult} from './rails/rail.js';
 import type {Reservation} from './reservations.js';
+import {reserveWaiting} from './reserve-wait.js';
 
 /** What the chunk transfer tells the market about one GET (source/chunks/transfer/protocol.ts). */
 export type ChunkTransferInfo = {chunkId: Buffer; eventId: Buffer; bytes: number};
 
-/** A reserved charge: commit with the bytes that moved, or release when nothing was delivered. */
-export type TransferTicket = {commit(bytes: number): Promise<void>; release(): void};
+/**
+ * A reserved charge: commit with the bytes that moved, or release when nothing was delivered.
+ * On the fetching side, `refused` is told the holder's own refusal (after release): true when a
+ * settlement followed, so asking the holder again makes sense.
+ */
+export type TransferTicket = {
+	commit(bytes: number): Promise<void>;
+	release(): void;
+	refused?(error: unknown): Promise<boolean>;
+};
+
+/** How long a transfer waits for the peer's transfers in flight to make room in its line. */
+export type ChargeOptions = {signal?: AbortSignal};
 
 /** The transfer protocol's event id length; the ledger's id is "chunk-" + its hex. */
 export const TRANSFER_EVENT_ID_BYTES = 16;
@@ -20,6 +32,12 @@ const TERMS_TTL_MS = 10 * 60_000;
 /** After a failed automatic settlement with a peer, do not try again for this long. */
 const SETTLE_BACKOFF_MS = 30_000;
 const MAX_PEERS_TRACKED = 4096;
+/**
+ * A serving side waits at most this long for its own transfers in flight with a peer to end
+ * before refusing a request the debt leaves room for (the fetcher's commit can run ahead of ours,
+ * which waits for the store's synced write). Short: the request holds a stream slot meanwhile.
+ */
+const SERVE_WAIT_MS = 5_000;
 
 export function transferEventId(eventId: Uint8Array): string {
 	if (eventId.length !== TRANSFER_EVENT_ID_BYTES)
@@ -67,33 +85,61 @@ export class TransferHooks {
 
 	/** Serving side, before any byte moves: reserve the price or refuse (PAYMENT_REQUIRED…). */
 	admit = async (peer: PeerIdentity, request: ChunkTransferInfo): Promise<TransferTicket> => {
-		const reservation = await this.market.prepareServe(peer, {
+		const transfer = {
 			eventId: transferEventId(request.eventId),
-			reason: 'chunk',
+			reason: 'chunk' as const,
 			chunkId: request.chunkId,
 			bytes: request.bytes,
+		};
+		const reservation = await reserveWaiting(async () => this.market.prepareServe(peer, transfer), {
+			ledger: this.market.ledger,
+			peer: peerKey(peer.id),
+			direction: 'serve',
+			price: this.market.price(transfer),
+			until: this.now() + SERVE_WAIT_MS,
+			now: this.now,
 		});
 		return this.ticket(reservation, request, this.market.settings.requestFee);
 	};
 
 	/**
 	 * Fetching side, before asking: reserve the seller's price against the line it extends to us.
-	 * When that line is used up, settle automatically (allowance, then a cheque) if our debt is
-	 * within autoSettleCredits, and try once more.
+	 * While only our own transfers in flight fill the line, wait for them (a fetch reads ahead more
+	 * than a line may hold). When our debt fills it, settle automatically (allowance, then a
+	 * cheque) if the debt is within autoSettleCredits, and try again.
 	 */
-	charge = async (peer: PeerIdentity, request: ChunkTransferInfo): Promise<TransferTicket> => {
+	charge = async (
+		peer: PeerIdentity,
+		request: ChunkTransferInfo,
+		options: ChargeOptions = {},
+	): Promise<TransferTicket> => {
 		const terms = await this.termsOf(peer);
 		const price = chunkRequestPrice(request.bytes, peer.id, request.chunkId, terms);
 		const eventId = transferEventId(request.eventId);
+		const reserve = async () =>
+			reserveWaiting(async () => this.market.prepareUse(peer, eventId, price), {
+				ledger: this.market.ledger,
+				peer: peerKey(peer.id),
+				direction: 'use',
+				price,
+				until: this.now() + this.market.settings.reservationTimeoutMs,
+				now: this.now,
+				...(options.signal ? {signal: options.signal} : {}),
+			});
 		let reservation: Reservation;
 		try {
-			reservation = await this.market.prepareUse(peer, eventId, price);
+			reservation = await reserve();
 		} catch (error) {
 			if (!(await this.settleAfterRefusal(peer, error))) throw this.withRails(peer, error);
-			reservation = await this.market.prepareUse(peer, eventId, price);
+			reservation = await reserve().catch((again: unknown) => {
+				throw this.withRails(peer, again);
+			});
 		}
 
-		return this.ticket(reservation, request, terms.requestFee);
+		return {
+			...this.ticket(reservation, request, terms.requestFee),
+			refused: async (error) => this.settleAfterRefusal(peer, error, {reconcile: true}),
+		};
 	};
 
 	/**
@@ -101,14 +147,20 @@ export class TransferHooks {
 	 * True when something was settled, so one retry makes sense. Concurrent refusals from one
 	 * peer share one settlement.
 	 */
-	async settleAfterRefusal(peer: PeerIdentity, error: unknown): Promise<boolean> {
+	async settleAfterRefusal(
+		peer: PeerIdentity,
+		error: unknown,
+		options: {reconcile?: boolean} = {},
+	): Promise<boolean> {
 		if (!paymentDetails(error) || this.autoSettleCredits <= 0n) return false;
 		const key = peerKey(peer.id);
 		const failed = this.failedAt.get(key);
 		if (failed !== undefined && this.now() - failed < SETTLE_BACKOFF_MS) return false;
 		let running = this.settling.get(key);
 		if (!running) {
-			running = this.settleDebt(peer).finally(() => this.settling.delete(key));
+			running = this.settleDebt(peer, options.reconcile ?? false).finally(() =>
+				this.settling.delete(key),
+			);
 			this.settling.set(key, running);
 		}
 
@@ -130,15 +182,32 @@ export class TransferHooks {
 		return this.failedAt.has(peer) ? 'failed' : undefined;
 	}
 
-	private async settleDebt(peer: PeerIdentity): Promise<SettleResult | undefined> {
+	/**
+	 * Pay our debt with the peer. With `reconcile` (the peer itself refused us), merge its events
+	 * first: it may count a transfer we saw cut short in full (reconcile.ts), and what it refuses
+	 * over is its count, not ours.
+	 */
+	private async settleDebt(
+		peer: PeerIdentity,
+		reconcile: boolean,
+	): Promise<SettleResult | undefined> {
 		const key = peerKey(peer.id);
-		const debt = -(await this.market.ledger.account(key)).balance;
-		if (debt <= 0n || debt > this.autoSettleCredits) return undefined;
+		const within = async () => {
+			const debt = -(await this.market.ledger.account(key)).balance;
+			return debt > 0n && debt <= this.autoSettleCredits;
+		};
+
+		if (!reconcile && !(await within())) return undefined;
 		try {
-			const result = await this.market.settle(await this.link(peer));
+			const link = await this.link(peer);
+			if (reconcile) await this.market.reconcile(link);
+			if (!(await within())) return undefined;
+			const result = await this.market.settle(link);
 			this.failedAt.delete(key);
-			// The settlement asked the peer for its view: the line and terms are fresh again.
-			this.terms.delete(key);
+			// The settlement asked the peer for its view (the line is fresh); ask for its terms again
+			// at the next transfer, but keep its rails for the refusals until then (withRails).
+			const known = this.terms.get(key);
+			if (known) known.at = Number.NEGATIVE_INFINITY;
 			return result;
 		} catch {
 			// The refusal the caller holds says why it cannot proceed; this failure only delays the

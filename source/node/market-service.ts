@@ -14,6 +14,7 @@ import {type MarketLink, peerKey} from '../market/rails/rail.js';
 import type {MarketSettings} from '../market/settings.js';
 import {registerMarketMethods, rpcLink} from '../market/rpc-methods.js';
 import {
+	type ChargeOptions,
 	type ChunkTransferInfo,
 	TransferHooks,
 	type TransferTicket,
@@ -57,7 +58,11 @@ export type ServeHooks = {
 	admit(peer: PeerIdentity, request: ChunkTransferInfo): Promise<TransferTicket>;
 };
 export type FetchHooks = {
-	charge(peer: PeerIdentity, request: ChunkTransferInfo): Promise<TransferTicket>;
+	charge(
+		peer: PeerIdentity,
+		request: ChunkTransferInfo,
+		options?: ChargeOptions,
+	): Promise<TransferTicket>;
 };
 
 /** Control methods and what they take: see registerMarketControl. */
@@ -150,9 +155,13 @@ export class MarketService {
 	};
 
 	/** The fetcher's hook: before each GET, reserve the seller's price (settling if need be). */
-	readonly charge = async (peer: PeerIdentity, request: ChunkTransferInfo) => {
+	readonly charge = async (
+		peer: PeerIdentity,
+		request: ChunkTransferInfo,
+		options: ChargeOptions = {},
+	) => {
 		this.reconcileOnce(peer);
-		return this.hooks.charge(peer, request);
+		return this.hooks.charge(peer, request, options);
 	};
 
 	serveHooks(): ServeHooks {

@@ -25,8 +25,16 @@ import {TokenBucket} from './token-bucket.js';
 /** What a transfer hook is told: the chunk, the event id both markets use, and the bytes at stake. */
 export type TransferTerms = {chunkId: Buffer; eventId: Buffer; bytes: number};
 
-/** A reservation around one transfer (market.prepareServe / prepareUse and commit / release). */
-export type Admission = {commit(bytes: number): Promise<void>; release(): void};
+/**
+ * A reservation around one transfer (market.prepareServe / prepareUse and commit / release). A
+ * fetcher's may also be told the holder's refusal: true when that was dealt with (a settlement),
+ * so the holder is worth asking again.
+ */
+export type Admission = {
+	commit(bytes: number): Promise<void>;
+	release(): void;
+	refused?(error: unknown): Promise<boolean>;
+};
 
 export type ChunkServerOptions = {
 	store: ChunkStore;
@@ -201,6 +209,25 @@ export class ChunkServer {
 			return;
 		}
 
+		let sent = 0;
+		try {
+			sent = await this.write(stream, connection, data);
+		} finally {
+			// Every path ends the reservation (a throw here is ours, and resets the stream): what
+			// was written is charged, a refusal or a reset before any byte costs nothing.
+			this.stats.served++;
+			this.stats.bytesServed += sent;
+			try {
+				if (admission && sent > 0) await admission.commit(sent);
+				else admission?.release();
+			} finally {
+				this.options.onServed?.(sent, peer);
+			}
+		}
+	}
+
+	/** The OK status and the slices, capped; the bytes of `data` written (all, or a reset). */
+	private async write(stream: TornetStream, connection: Connection, data: Buffer): Promise<number> {
 		if (this.options.lowPriority !== false && !this.slowed.has(connection)) {
 			this.slowed.add(connection);
 			connection.setCongestion('ledbat');
@@ -220,15 +247,7 @@ export class ChunkServer {
 		// Cut short (the fetcher stopped reading, or took the rest elsewhere): no FIN, a reset.
 		if (sent === data.length) stream.end();
 		else stream.reset();
-
-		this.stats.served++;
-		this.stats.bytesServed += sent;
-		try {
-			if (admission && sent > 0) await admission.commit(sent);
-			else admission?.release();
-		} finally {
-			this.options.onServed?.(sent, peer);
-		}
+		return sent;
 	}
 
 	/** An error reply: the peer's business when it is a TornetError, private otherwise. */

@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto';
-import {TornetError} from '../../errors.js';
+import {isTornetError, TornetError} from '../../errors.js';
 import type {ChunkStore} from '../chunk-store.js';
 import {openPartial, type PartialChunk} from '../partial-chunk.js';
 import type {Connection} from '../../transport/connection.js';
@@ -7,7 +7,7 @@ import {SLICE_BYTES, sliceLength} from '../slices.js';
 import type {Admission} from './chunk-server.js';
 import {type ChunkSource, type FetchOptions, FetchSession} from './fetch-session.js';
 import {EVENT_ID_BYTES, type ChunkMeta} from './protocol.js';
-import {requestRange} from './range-request.js';
+import {type RangeOutcome, requestRange} from './range-request.js';
 import {type Flight, RangePlan} from './range-plan.js';
 
 export type FetchChunkResult = {
@@ -36,6 +36,9 @@ const TRANSIENT = new Set<string>([
 function isTransient(error: TornetError): boolean {
 	return TRANSIENT.has(error.code);
 }
+
+/** A holder's failure for one range; `again` when it was dealt with (a settlement): ask again. */
+type RangeFailure = {error: TornetError; again: boolean};
 
 async function delay(ms: number): Promise<void> {
 	return new Promise((resolve) => {
@@ -125,14 +128,14 @@ async function download(
 			}
 
 			const done = session.begin(source.peerId);
-			let failure: TornetError | undefined;
+			let failure: RangeFailure | undefined;
 			let retry = false;
 			try {
 				failure = await fetchRange(partial, source, flight, plan, session, stop.signal, fresh);
 				retry =
 					failure !== undefined &&
 					!session.isBanned(source.peerId) &&
-					isTransient(failure) &&
+					(failure.again || isTransient(failure.error)) &&
 					++strikes <= RETRIES;
 			} catch (error) {
 				stop.abort();
@@ -144,7 +147,7 @@ async function download(
 				notify();
 			}
 
-			if (failure) lastError = failure;
+			if (failure) lastError = failure.error;
 			if (failure && !retry) return;
 			if (retry) await delay(RETRY_DELAY_MS * strikes);
 		}
@@ -195,27 +198,35 @@ async function fetchRange(
 	session: FetchSession,
 	signal: AbortSignal,
 	fresh: (index: number, bytes: Buffer) => boolean,
-): Promise<TornetError | undefined> {
+): Promise<RangeFailure | undefined> {
 	let connection: Connection;
 	let admission: Admission | undefined;
 	const eventId = randomBytes(EVENT_ID_BYTES);
 	try {
 		connection = await session.connect(source);
 		const end = Math.min(partial.size, flight.until * SLICE_BYTES);
-		admission = await session.options.charge?.(connection.peer, {
-			chunkId: partial.id,
-			eventId,
-			bytes: end - flight.first * SLICE_BYTES,
-		});
+		// The charge may wait for room in the holder's credit line until this chunk's fetch stops.
+		admission = await session.options.charge?.(
+			connection.peer,
+			{chunkId: partial.id, eventId, bytes: end - flight.first * SLICE_BYTES},
+			{signal},
+		);
 	} catch (error) {
-		if (!(error instanceof TornetError)) throw error;
+		// Stopped while waiting (ours, not the holder's failure), or not a TornetError: local.
+		if (!(error instanceof TornetError) || error.code === 'ABORTED') throw error;
 		session.sourceFailed(source.peerId, error);
-		return error;
+		return {error, again: false};
+	}
+
+	if (signal.aborted) {
+		admission?.release();
+		throw TornetError.aborted(`fetch of chunk ${partial.id.toString('hex')}`);
 	}
 
 	let verified = 0;
+	let outcome: RangeOutcome;
 	try {
-		const outcome = await requestRange(
+		outcome = await requestRange(
 			connection,
 			partial,
 			{first: flight.first, count: flight.until - flight.first, eventId},
@@ -237,10 +248,19 @@ async function fetchRange(
 		session.bytesDiscarded += outcome.received - verified;
 		if (outcome.error && outcome.hostile) session.penalise(source.peerId, outcome.error);
 		else if (outcome.error) session.sourceFailed(source.peerId, outcome.error);
-		return outcome.error;
 	} finally {
-		// Pay for what verified and was new, nothing for bad or duplicate bytes.
+		// Pay for what verified and was new, nothing for bad or duplicate bytes; on every path
+		// (refusal, reset, stall, abort, a local throw) the reservation ends here.
 		if (admission && verified > 0) await admission.commit(verified).catch(() => undefined);
 		else admission?.release();
 	}
+
+	const {error} = outcome;
+	if (!error) return undefined;
+	// The holder asked for payment: our market may settle (as its policy allows), then ask again.
+	const again =
+		isTornetError(error, 'PAYMENT_REQUIRED') &&
+		!signal.aborted &&
+		(await admission?.refused?.(error).catch(() => false)) === true;
+	return {error, again};
 }

@@ -15,8 +15,15 @@ export type FetchOptions = {
 	rpc?: Rpc;
 	/** Store fetched chunks pinned; cached copies (evictable) by default. */
 	pinned?: boolean;
-	/** Before each range is asked for; a throw skips that holder for the chunk. */
-	charge?: (peer: PeerIdentity, terms: TransferTerms) => Promise<Admission>;
+	/**
+	 * Before each range is asked for; a throw skips that holder for the chunk. It may wait (for
+	 * room in a credit line) until `signal` aborts.
+	 */
+	charge?: (
+		peer: PeerIdentity,
+		terms: TransferTerms,
+		options?: {signal?: AbortSignal},
+	) => Promise<Admission>;
 	/** A holder sent bytes that are not the chunk: it is dropped for the rest of this fetch. */
 	onBadSource?: (peerId: Buffer, error: TornetError) => void;
 	/** A holder failed otherwise (NOT_FOUND, TOO_MANY_REQUESTS, a stall, …): skipped for the chunk. */
