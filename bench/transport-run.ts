@@ -7,6 +7,7 @@ import type {Writable} from 'node:stream';
 import {fileURLToPath} from 'node:url';
 import {generateKeyPair, makeIdentity} from '../source/identity/keys.js';
 import {nonceFromCounter, rankOf} from '../source/identity/rank.js';
+import type {CongestionKind} from '../source/transport/controllers.js';
 import {Endpoint} from '../source/transport/endpoint.js';
 import {createUdx} from './transport-udx.js';
 
@@ -20,6 +21,8 @@ export type Limits = {
 	bytes: number;
 	/** tornet's stream high-water mark (unacknowledged bytes before write() says wait). */
 	highWaterMark?: number;
+	/** tornet's congestion controller (the endpoint's default when absent). */
+	congestion?: CongestionKind;
 };
 export type Path = {loss: number; delay: number; seed: number};
 export type Measured = {
@@ -30,6 +33,14 @@ export type Measured = {
 	packet?: number;
 	lost?: number;
 	rttMs?: number;
+	/** CPU seconds per GB of each side (tornet). */
+	senderCpuPerGB?: number;
+	receiverCpuPerGB?: number;
+	/** Packets the receiver sent (ACKs, window updates) per 100 data packets (tornet). */
+	acksPer100?: number;
+	/** Congestion window at the end (bytes) and the controller (tornet). */
+	cwnd?: number;
+	congestion?: string;
 };
 
 const SOCKET_BUFFER = 4 * 1024 * 1024;
@@ -202,7 +213,7 @@ export async function measureTornet(
 	await endpoint.listen();
 	const connection = await endpoint.connect(
 		{publicKey: Buffer.from(String(peer.info['publicKey']), 'hex'), host: '127.0.0.1', port},
-		{maxPacketSize},
+		{maxPacketSize, congestion: limits.congestion},
 	);
 	const stream = connection.openStream({highWaterMark: limits.highWaterMark});
 	stream.on('error', () => undefined);
@@ -213,10 +224,20 @@ export async function measureTornet(
 	const stats = connection.stats.snapshot();
 	await endpoint.close();
 	stop();
+	const measured = result(report, used.user + used.system);
+	const gb = measured.bytes / 1e9;
+	const peerStats = report['stats'] as {packetsSent: number} | undefined;
 	return {
-		...result(report, used.user + used.system),
+		...measured,
 		packet: stats.mtu,
 		lost: stats.packetsLost,
 		rttMs: Number(stats.rttMs.toFixed(2)),
+		senderCpuPerGB: gb > 0 ? Number(((used.user + used.system) / 1e6 / gb).toFixed(2)) : 0,
+		receiverCpuPerGB: gb > 0 ? Number((Number(report['cpuMicros']) / 1e6 / gb).toFixed(2)) : 0,
+		cwnd: stats.cwnd,
+		congestion: stats.congestion,
+		acksPer100: peerStats
+			? Number(((100 * peerStats.packetsSent) / stats.packetsSent).toFixed(2))
+			: undefined,
 	};
 }

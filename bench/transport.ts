@@ -1,4 +1,5 @@
 import {loadavg} from 'node:os';
+import {isCongestionKind} from '../source/transport/controllers.js';
 import {INTERNET_CEILING, LOOPBACK_CEILING} from '../source/transport/mtu-probe.js';
 import {
 	type Limits,
@@ -17,21 +18,51 @@ import {
  *
  *   npm run bench:transport -- [--seconds 5] [--bytes N] [--runs 1] [--hwm BYTES] [--json]
  *   npm run bench:transport -- --loss 2 --delay 20 [--seed 1]   (through a relay: udx vs tornet)
+ *   npm run bench:transport -- --only udx,tornet [--congestion bbr]   (some rows; a controller)
  *
  * With --runs N each row is the median of N runs. With --json the last line is one JSON object.
  */
+const usage = `Usage: npm run bench:transport -- [options]
+  --seconds S       seconds per row (5)
+  --bytes N         stop each row after N bytes
+  --runs N          runs per row; each row is the median (1)
+  --hwm BYTES       tornet stream high-water mark
+  --loss P          through a relay that drops P % each way (with --delay)
+  --delay MS        … and delays every packet MS one way
+  --seed N          the relay's random seed (1)
+  --only a,b        only these rows: raw udx tcp tornet tornet1452 tornetPmtu rawPmtu
+  --congestion K    tornet's congestion controller (cubic, bbr, newreno, ledbat)
+  --json            one JSON object as the last line`;
 const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+	console.log(usage);
+	process.exit(0);
+}
+
 const flag = (name: string, fallback: number) => {
 	const index = argv.indexOf(`--${name}`);
 	const value = index === -1 ? Number.NaN : Number(argv[index + 1]);
 	return Number.isFinite(value) && value >= 0 ? value : fallback;
 };
 
+const text = (name: string) => {
+	const index = argv.indexOf(`--${name}`);
+	return index === -1 ? undefined : argv[index + 1];
+};
+
+const congestion = text('congestion');
+if (congestion !== undefined && !isCongestionKind(congestion)) {
+	console.error(`unknown congestion controller ${congestion}\n${usage}`);
+	process.exit(2);
+}
+
 const limits: Limits = {
 	seconds: flag('seconds', 5),
 	bytes: flag('bytes', Number.POSITIVE_INFINITY),
 	highWaterMark: argv.includes('--hwm') ? flag('hwm', 1024 * 1024) : undefined,
+	congestion,
 };
+const only = text('only')?.split(',');
 const runs = Math.max(1, Math.round(flag('runs', 1)));
 const json = argv.includes('--json');
 const loss = flag('loss', 0);
@@ -49,6 +80,7 @@ async function median(measure: () => Promise<Measured>): Promise<Measured> {
 type Row = {key: string; label: string; measured: Measured};
 const rows: Row[] = [];
 async function row(key: string, label: string, measure: () => Promise<Measured>) {
+	if (only && !only.includes(key)) return;
 	const measured = await median(measure);
 	rows.push({key, label, measured});
 	if (!json) process.stderr.write(`  ${label}: ${measured.MBps.toFixed(1)} MB/s\n`);
@@ -69,11 +101,12 @@ if (path) {
 	// The Ethernet-sized ceiling tornet probes up to off loopback.
 	await row('tornet1452', 'tornet, 1452 B', async () => measureTornet(INTERNET_CEILING, limits));
 	await row('tornetPmtu', 'tornet, path MTU', async () => measureTornet(LOOPBACK_CEILING, limits));
-	const pmtu = rows.at(-1)!.measured.packet ?? LOOPBACK_CEILING;
+	const pmtu =
+		rows.find((entry) => entry.key === 'tornetPmtu')?.measured.packet ?? LOOPBACK_CEILING;
 	await row('rawPmtu', `raw dgram, ${pmtu} B`, async () => measureRaw(pmtu, limits));
 }
 
-const udx = rows.find((entry) => entry.key === 'udx')!.measured.MBps;
+const udx = rows.find((entry) => entry.key === 'udx')?.measured.MBps ?? 0;
 const title = path
 	? `tornet transport bench through a relay: ${loss} % loss, ${delay} ms one way (seed ${path.seed})`
 	: 'tornet transport bench: two processes on loopback';

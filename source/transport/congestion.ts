@@ -1,3 +1,4 @@
+import type {RateSample} from './rate-sampler.js';
 import type {RttEstimator} from './rtt-estimator.js';
 
 export const INITIAL_MAX_DATAGRAM_SIZE = 1200; // every path carries this much (DPLPMTUD base)
@@ -7,7 +8,8 @@ const RANDOM_LOSS_QUEUE = 3; // datagrams queued (Veno's β): fewer behind a los
 
 /**
  * What loss detection and the sender ask of a congestion controller. Sizes in bytes, times in ms.
- * Implementations: NewReno (new-reno.ts), CUBIC (cubic.ts), LEDBAT-style background (ledbat.ts).
+ * Implementations: NewReno (new-reno.ts), CUBIC (cubic.ts), LEDBAT-style background (ledbat.ts),
+ * BBR-style rate-based (bbr.ts).
  */
 export type CongestionController = {
 	readonly name: string;
@@ -31,6 +33,13 @@ export type CongestionController = {
 	onPersistentCongestion(now: number): void;
 	/** The path MTU changed: the windows are counted in datagrams of this size. */
 	setMaxDatagramSize(bytes: number): void;
+	/** Rate-based controllers: one delivery-rate sample per ACK, after the per-packet calls. */
+	onRateSample?(sample: RateSample, now: number, rtt: RttEstimator): void;
+	/**
+	 * Rate-based controllers: the pacing rate (bytes per ms) when they have one; otherwise the
+	 * sender paces at window / smoothed RTT.
+	 */
+	readonly pacingRate?: number;
 };
 
 /**

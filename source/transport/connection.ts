@@ -1,16 +1,15 @@
-import {EventEmitter} from 'node:events';
+import {EventEmitter, once} from 'node:events';
 import {TornetError} from '../errors.js';
 import type {PeerIdentity} from '../wire/handshake.js';
 import {CID_BYTES, HEADER_BYTES} from '../wire/header-protection.js';
 import {MAX_PACKET_NUMBER, PACKET_OVERHEAD, readU32, type Session} from '../wire/session.js';
-import {ConnectionStats} from './connection-stats.js';
+import {createMachinery, type Machinery, type TransportOptions} from './connection-machinery.js';
 import type {CongestionKind} from './controllers.js';
-import {FrameReader} from './frame-reader.js';
+import {ConnectionStats} from './connection-stats.js';
 import {type CloseFrame, CloseCode, datagramFrameLength, encodeCloseFrame} from './frames.js';
-import {BASE_PLPMTU, mtuCeiling} from './mtu-probe.js';
-import {PacketSender} from './packet-sender.js';
+import {BASE_PLPMTU} from './mtu-probe.js';
 import type {StreamState} from './stream-state.js';
-import {StreamErrorCode, StreamTable} from './stream-table.js';
+import {StreamErrorCode} from './stream-table.js';
 import {type StreamOptions, TornetStream} from './stream.js';
 
 /** Every path carries 1200-byte UDP payloads (the QUIC minimum); larger needs path MTU probing. */
@@ -19,23 +18,18 @@ export const BASE_PACKET_BYTES = BASE_PLPMTU;
 export const KEEPALIVE_MS = 15_000;
 /** Close a connection that has heard nothing for this long. */
 export const IDLE_TIMEOUT_MS = 60_000;
+/** A graceful close waits at most this long for the peer to acknowledge buffered stream data. */
+export const CLOSE_DRAIN_MS = 5_000;
+
+export type CloseOptions = {
+	/** Send CLOSE now: bytes not yet acknowledged are dropped. */
+	immediate?: boolean;
+	/** Bound on the wait for acknowledgements (ms), CLOSE_DRAIN_MS by default. */
+	drainTimeoutMs?: number;
+};
 
 export type ConnectionState = 'handshaking' | 'open' | 'closed';
-
-/** Per-connection transport settings (an endpoint's defaults, or connect()'s options). */
-export type TransportOptions = {
-	/** 'cubic' (default) for the owner's traffic, 'ledbat' for background serving. */
-	congestion?: CongestionKind;
-	/** Ceiling for path MTU probing (bytes of UDP payload); 1200 disables probing. */
-	maxPacketSize?: number;
-	/** Probe timeouts in a row without an acknowledgement before the peer counts as gone. */
-	maxProbes?: number;
-	idleTimeoutMs?: number;
-	keepaliveMs?: number;
-	/** Receive-window auto-tuning limits, bytes. */
-	maxStreamWindow?: number;
-	maxConnectionWindow?: number;
-};
+export type {TransportOptions} from './connection-machinery.js';
 
 /** What a connection needs from its endpoint: packet buffers, the wire, and the table. */
 export type ConnectionHost = {
@@ -56,9 +50,6 @@ type ConnectionEvents = {
 	close: [error: TornetError | undefined];
 };
 
-/** The reliability machinery, made on first use: a handshake flood must not pay for it. */
-type Machinery = {streams: StreamTable; sender: PacketSender; frames: FrameReader};
-
 export class Connection extends EventEmitter<ConnectionEvents> {
 	state: ConnectionState = 'handshaking';
 	peer: PeerIdentity;
@@ -73,10 +64,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 	private confirmed: boolean;
 	private session: Session | undefined;
 	private readonly hostLink: ConnectionHost;
+	/** The reliability machinery, made on first use: a handshake flood must not pay for it. */
 	private parts: Machinery | undefined;
 	private timer: NodeJS.Timeout | undefined;
 	private timerAt = Number.POSITIVE_INFINITY;
 	private flushQueued = false;
+	/** close() is waiting for the streams to drain: the CLOSE frame to send then, and the bound. */
+	private closing: {reason: string; timer: NodeJS.Timeout} | undefined;
 	private readonly onTimer = () => {
 		this.timer = undefined;
 		this.timerAt = Number.POSITIVE_INFINITY;
@@ -130,8 +124,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 		return this.confirmed;
 	}
 
+	/** Open and not closing: new streams and datagrams are accepted. */
 	get isOpen(): boolean {
-		return this.state === 'open';
+		return this.state === 'open' && !this.closing;
 	}
 
 	/** The largest datagram that fits one packet at the base packet size. */
@@ -142,14 +137,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
 	/** A new bidirectional stream. It waits for an id (and sends nothing) while the peer's limit is reached. */
 	openStream(options: StreamOptions = {}): TornetStream {
-		if (this.state !== 'open') throw TornetError.connectionClosed('connection is not open');
+		if (!this.isOpen) throw TornetError.connectionClosed('connection is not open');
 		const {streams} = this.machinery;
 		return new TornetStream(streams, streams.open(options.highWaterMark), this.wake, options);
 	}
 
 	/** Sends one unreliable message (never retransmitted; congestion-controlled). */
 	sendDatagram(data: Uint8Array): void {
-		if (this.state !== 'open') throw TornetError.connectionClosed('connection is not open');
+		if (!this.isOpen) throw TornetError.connectionClosed('connection is not open');
 		if (data.length > this.maxDatagramBytes) {
 			throw TornetError.badArgument(
 				`datagram of ${data.length} bytes exceeds ${this.maxDatagramBytes}`,
@@ -171,16 +166,39 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 		this.machinery.sender.setCongestion(kind);
 	}
 
-	close(reason = 'closed', code: number = CloseCode.normal, error?: TornetError): void {
+	/**
+	 * A normal close drains first: buffered stream data is sent and acknowledged (for at most
+	 * CLOSE_DRAIN_MS, taking no new streams or datagrams), then CLOSE goes out. With an error,
+	 * another code or `immediate`, CLOSE goes at once. Resolves once closed.
+	 */
+	async close(
+		reason = 'closed',
+		code: number = CloseCode.normal,
+		error?: TornetError,
+		options: CloseOptions = {},
+	): Promise<void> {
 		if (this.state === 'closed') return;
-		if (this.state === 'open' && this.confirmed) this.sendFrames(encodeCloseFrame(code, reason));
-		this.terminate(error);
+		const immediate = options.immediate || error !== undefined || code !== CloseCode.normal;
+		if (immediate || this.state !== 'open' || !this.parts?.sender.hasPending) {
+			this.finishClose(reason, code, error);
+			return;
+		}
+
+		if (!this.closing) {
+			const bound = options.drainTimeoutMs ?? CLOSE_DRAIN_MS;
+			const timer = setTimeout(() => this.finishClose(reason, code), bound).unref();
+			this.closing = {reason, timer};
+			this.wake();
+		}
+
+		await once(this, 'close');
 	}
 
 	/** Drop the connection without telling the peer (it was replaced, or the peer closed it). */
 	terminate(error?: TornetError): void {
 		if (this.state === 'closed') return;
 		this.state = 'closed';
+		clearTimeout(this.closing?.timer);
 		clearTimeout(this.timer);
 		this.timer = undefined;
 		this.parts?.streams.closeAll(error);
@@ -233,7 +251,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 		const {ackEliciting, error} = frames.read(result.plaintext, now);
 		if (this.state !== 'open') return;
 		if (error) {
-			this.close(error.message, CloseCode.protocolViolation, error);
+			void this.close(error.message, CloseCode.protocolViolation, error);
 			return;
 		}
 
@@ -246,7 +264,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 		if (this.state !== 'open') return;
 		const idle = this.options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
 		if (now - this.stats.lastReceived >= idle) {
-			this.close('idle timeout', CloseCode.idle, TornetError.connectionClosed('idle timeout'));
+			void this.close('idle timeout', CloseCode.idle, TornetError.connectionClosed('idle timeout'));
 			return;
 		}
 
@@ -257,45 +275,32 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
 	private get machinery(): Machinery {
 		if (this.parts) return this.parts;
-		const streams = new StreamTable(
-			{
+		this.parts = createMachinery({
+			initiator: this.initiator,
+			host: this.host,
+			options: this.options,
+			streams: {
 				now: () => this.hostLink.now(),
-				smoothedRtt: () => this.parts!.sender.recovery.rtt.smoothed,
 				wake: this.wake,
 				opened: (state) => {
 					this.opened(state);
 				},
 			},
-			this.initiator,
-			this.options,
-		);
-		const ceiling = Math.min(
-			this.options.maxPacketSize ?? Number.POSITIVE_INFINITY,
-			mtuCeiling(this.host),
-		);
-		const sender = new PacketSender(
-			streams,
-			{
+			link: {
 				budget: () => this.budget(),
 				reserve: (size) => this.hostLink.packetBuffer(size),
 				transmit: (packetNumber, buffer, end) => this.transmit(packetNumber, buffer, end),
 			},
-			{
-				congestion: this.options.congestion ?? 'cubic',
-				mtuCeiling: Math.max(BASE_PLPMTU, ceiling),
-				maxProbes: this.options.maxProbes,
-			},
-		);
-		const frames = new FrameReader(streams, sender, {
-			isOpen: () => this.state === 'open',
-			onDatagram: (data) => this.emit('datagram', data),
-			onClose: (frame) => {
-				this.peerClosed(frame);
+			frames: {
+				isOpen: () => this.state === 'open',
+				onDatagram: (data) => this.emit('datagram', data),
+				onClose: (frame) => {
+					this.peerClosed(frame);
+				},
 			},
 		});
-		this.parts = {streams, sender, frames};
-		this.stats.sender = sender;
-		this.stats.streamTable = streams;
+		this.stats.sender = this.parts.sender;
+		this.stats.streamTable = this.parts.streams;
 		return this.parts;
 	}
 
@@ -350,6 +355,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 		if (this.state !== 'open') return;
 		sender.flush(now);
 		if (this.state !== 'open') return;
+		if (this.closing && !sender.hasPending) {
+			this.finishClose(this.closing.reason, CloseCode.normal);
+			return;
+		}
+
 		const deadline = sender.deadline(now);
 		if (deadline === Number.POSITIVE_INFINITY) return;
 		if (this.timer && this.timerAt <= deadline) return;
@@ -360,11 +370,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 		this.timer.unref();
 	}
 
+	private finishClose(reason: string, code: number, error?: TornetError): void {
+		if (this.state === 'open' && this.confirmed) this.sendFrames(encodeCloseFrame(code, reason));
+		this.terminate(error);
+	}
+
 	private runTimer(): void {
 		if (this.state !== 'open' || !this.parts) return;
 		const error = this.parts.sender.onTimer(this.hostLink.now());
 		if (error) {
-			this.close(error.message, CloseCode.idle, error);
+			void this.close(error.message, CloseCode.idle, error);
 			return;
 		}
 

@@ -19,6 +19,7 @@ import {Session, unmaskHeader} from '../wire/session.js';
 import {Connection, type ConnectionHost, type TransportOptions} from './connection.js';
 import {ConnectionTable} from './connection-table.js';
 import {Dialer} from './dialer.js';
+import {CloseCode} from './frames.js';
 import {HandshakeGuard} from './handshake-guard.js';
 import {UdpSocket} from './udp-socket.js';
 
@@ -197,8 +198,12 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 		if (this.closed) return;
 		clearInterval(this.ticker);
 		// Close connections before marking the endpoint closed: `send` drops everything after, and
-		// peers should hear our CLOSE frames instead of waiting out their idle timeout.
-		for (const connection of [...this.table.values()]) connection.close('endpoint closing');
+		// peers should hear our CLOSE frames instead of waiting out their idle timeout. At once: to
+		// let streams drain first, close the connections (connection.close()) before the endpoint.
+		for (const connection of [...this.table.values()]) {
+			void connection.close('endpoint closing', CloseCode.normal, undefined, {immediate: true});
+		}
+
 		this.closed = true;
 		await this.socket.close();
 		this.emit('close');

@@ -2,6 +2,7 @@ import {TornetError} from '../errors.js';
 import type {AckFrame} from './ack-frame.js';
 import type {CongestionController, WindowController} from './congestion.js';
 import {RangeSet} from './range-set.js';
+import {RateSampler} from './rate-sampler.js';
 import {RttEstimator, TIMER_GRANULARITY} from './rtt-estimator.js';
 import {
 	PACKET_ACKED,
@@ -58,6 +59,8 @@ export type RecoveryStats = {
 export class LossDetection<C = unknown> {
 	readonly sent: SentPackets<C>;
 	readonly rtt: RttEstimator;
+	/** Delivery-rate samples for rate-based controllers (BBR). */
+	readonly sampler = new RateSampler();
 	congestion: CongestionController;
 	readonly stats: RecoveryStats = {
 		packetsSent: 0,
@@ -137,7 +140,11 @@ export class LossDetection<C = unknown> {
 		if (Number.isNaN(this.lastProgress)) this.lastProgress = now;
 		this.stats.packetsSent++;
 		this.stats.bytesSent += size;
-		if (inFlight) this.congestion.onPacketSent(size, now);
+		if (inFlight) {
+			this.sampler.onPacketSent(packet, now, this.congestion.bytesInFlight);
+			this.congestion.onPacketSent(size, now);
+		}
+
 		if (ackEliciting && this.probesPending > 0) this.probesPending--;
 	}
 
@@ -155,6 +162,7 @@ export class LossDetection<C = unknown> {
 		const newlyAcked = this.newlyAcked;
 		newlyAcked.length = 0;
 		let ackElicitingAcked = false;
+		let ackedBytes = 0;
 		let largestTimeSent = Number.NaN;
 		// Lowest range first, so streams see their acknowledged bytes mostly in order.
 		for (let i = ranges.length - 2; i >= 0; i -= 2) {
@@ -169,6 +177,11 @@ export class LossDetection<C = unknown> {
 				newlyAcked.push(pn);
 				if (packet.ackEliciting) ackElicitingAcked = true;
 				if (pn === largest) largestTimeSent = packet.timeSent;
+				if (packet.inFlight) {
+					this.sampler.onPacketAcked(packet, now);
+					ackedBytes += packet.size;
+				}
+
 				this.events.onPacketAcked(packet, false);
 			}
 		}
@@ -190,6 +203,8 @@ export class LossDetection<C = unknown> {
 			}
 		}
 
+		const sample = this.sampler.finish(ackedBytes, this.rtt.min);
+		if (sample) this.congestion.onRateSample?.(sample, now, this.rtt);
 		this.ptoCount = 0;
 		this.sent.advanceFront();
 		return undefined;

@@ -120,6 +120,14 @@ export class PacketSender {
 		this.pingWanted = true;
 	}
 
+	/**
+	 * Something still waits to be sent or acknowledged: stream data (and FINs) not yet
+	 * acknowledged, control frames, datagrams. A graceful close waits until this is false.
+	 */
+	get hasPending(): boolean {
+		return this.wantsToSend() || this.streams.unacknowledged;
+	}
+
 	/** Queues an unreliable datagram; false when it was dropped. */
 	queueDatagram(data: Uint8Array): boolean {
 		this.datagrams.push(data);
@@ -151,7 +159,18 @@ export class PacketSender {
 	/** Sends packets while anything is due and the window, pacer and budget allow. */
 	flush(now: number): void {
 		for (let i = 0; i < MAX_PACKETS_PER_FLUSH; i++) {
-			if (!this.sendPacket(now)) return;
+			if (!this.sendPacket(now)) break;
+		}
+
+		// Nothing left to send with room in the window, and no writer waiting: delivery-rate
+		// samples taken now measure the application, not the path.
+		const {congestion} = this.recovery;
+		if (
+			congestion.bytesInFlight < congestion.window &&
+			!this.wantsToSend() &&
+			!this.streams.sendHeldBack
+		) {
+			this.recovery.sampler.onAppLimited(congestion.bytesInFlight);
 		}
 	}
 
@@ -168,7 +187,7 @@ export class PacketSender {
 
 	private rate(): number {
 		const {rtt, congestion} = this.recovery;
-		return Pacer.rate(congestion.window, rtt.smoothed, rtt.hasSample);
+		return congestion.pacingRate ?? Pacer.rate(congestion.window, rtt.smoothed, rtt.hasSample);
 	}
 
 	private wantsToSend(): boolean {

@@ -9,6 +9,12 @@
  * from elsewhere), because `complete` frees the oldest record, whatever it was.
  */
 export const RING_BYTES = 8 * 1024 * 1024; // ≥ one flush of the largest window at loopback MTU
+/**
+ * The ring starts this small and doubles (up to RING_BYTES) each time a packet finds no room: the
+ * kernel takes most datagrams at once, so only a sender that outruns its socket buffer needs more,
+ * and an endpoint that mostly idles (or a test that makes hundreds) keeps little.
+ */
+export const INITIAL_RING_BYTES = 256 * 1024;
 const MAX_RECORDS = 1 << 16; // sends in flight at once
 const MASK = MAX_RECORDS - 1;
 const EXTERNAL = -1;
@@ -17,6 +23,9 @@ export class SendRing {
 	/** Packets that found no room in the ring and got a buffer of their own. */
 	overflows = 0;
 	private slab: ArrayBuffer | undefined;
+	private capacity = INITIAL_RING_BYTES;
+	/** A packet found no room: take a larger slab when the ring is next empty. */
+	private cramped = false;
 	/** Where the next packet goes. */
 	private head = 0;
 	/** Start of the oldest slab packet in flight. */
@@ -32,16 +41,29 @@ export class SendRing {
 		return this.count;
 	}
 
+	/** Bytes of packet memory held (0 before the first packet). */
+	get slabBytes(): number {
+		return this.slab?.byteLength ?? 0;
+	}
+
 	/**
 	 * A buffer for a packet of at most `length` bytes. Commit it (with the real length) before any
 	 * other send on the socket; reserving again abandons it.
 	 */
 	reserve(length: number): Uint8Array {
 		// Plain Uint8Array views: a Buffer view goes through Node's slower species constructor.
-		this.slab ??= new ArrayBuffer(RING_BYTES);
+		if (this.cramped && this.slabCount === 0 && this.capacity < RING_BYTES) {
+			// Nothing in flight refers to the old slab: swap it for one twice as large.
+			this.capacity *= 2;
+			this.slab = undefined;
+			this.cramped = false;
+		}
+
+		this.slab ??= new ArrayBuffer(this.capacity);
 		this.reservedAt = this.count < MAX_RECORDS ? this.place(length) : EXTERNAL;
 		if (this.reservedAt === EXTERNAL) {
 			this.overflows++;
+			this.cramped = true;
 			return new Uint8Array(length);
 		}
 
@@ -109,7 +131,8 @@ export class SendRing {
 
 	/** Offset of `length` free bytes, EXTERNAL when there are none. */
 	private place(length: number): number {
-		if (length > RING_BYTES) return EXTERNAL;
+		const size = this.capacity;
+		if (length > size) return EXTERNAL;
 		if (this.slabCount === 0) {
 			this.head = 0;
 			this.tail = 0;
@@ -118,7 +141,7 @@ export class SendRing {
 
 		if (this.head > this.tail) {
 			// In flight: [tail, head). Free: [head, end) and [0, tail).
-			if (this.head + length <= RING_BYTES) return this.head;
+			if (this.head + length <= size) return this.head;
 			return length < this.tail ? 0 : EXTERNAL; // strict: head never catches up with tail
 		}
 

@@ -22,6 +22,11 @@ export class SentPacket<C = unknown> {
 	ackLargest = -1;
 	/** When declared lost by packet threshold: how far behind the largest acknowledged it was; -1 for the time threshold. */
 	lossDistance = 0;
+	/** Delivery-rate state when it was sent (see rate-sampler.ts). */
+	delivered = 0;
+	deliveredTime = 0;
+	firstSentTime = 0;
+	appLimited = false;
 	/** STREAM frames carried, as parallel arrays (no object per frame). */
 	streamCount = 0;
 	readonly streamIds: number[] = [];
@@ -58,7 +63,7 @@ export class SentPacket<C = unknown> {
 	}
 }
 
-const INITIAL_CAPACITY = 256; // slots; doubles as the window grows
+const INITIAL_CAPACITY = 8; // slots; doubles as the window grows (an idle connection needs few)
 export const MAX_OUTSTANDING = 1 << 17; // packets between the oldest unacknowledged and the next
 
 /**

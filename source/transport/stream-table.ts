@@ -90,6 +90,27 @@ export class StreamTable {
 		return this.streams.size + this.waiting.length;
 	}
 
+	/** A stream holds bytes flow control keeps back, or its writer waits (over its high-water mark). */
+	get sendHeldBack(): boolean {
+		for (const {send} of this.streams.values()) {
+			if (!send.isReset && (send.sendOffset < send.writeOffset || !send.writable)) return true;
+		}
+
+		return false;
+	}
+
+	/** Some stream holds data (or a FIN) the peer has not acknowledged yet. */
+	get unacknowledged(): boolean {
+		if (this.waiting.some((state) => state.send.writeOffset > 0)) return true;
+		for (const {send} of this.streams.values()) {
+			if (!send.isReset && (send.bufferedBytes > 0 || (send.finWritten && !send.finAcked))) {
+				return true;
+			}
+		}
+
+		return false;
+	}
+
 	get bytesRetransmitted(): number {
 		return this.scheduler.bytesRetransmitted;
 	}

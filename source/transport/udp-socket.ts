@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import {TornetError} from '../errors.js';
+import {type NativeSender, nativeSender, SEND_DONE, SEND_FAILED} from './native-send.js';
 import {SendRing} from './send-ring.js';
 
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024; // the kernel caps it (rmem_max); the default loses bursts
@@ -13,12 +14,15 @@ export class UdpSocket {
 	private readonly socket: dgram.Socket;
 	private readonly ring = new SendRing();
 	private sendsInFlight = 0;
+	/** Sends through socket.send() whose callback has not run yet. */
+	private slowInFlight = 0;
 	private drained: (() => void) | undefined;
 	private closed = false;
+	private native: NativeSender | undefined;
 	/** dgram calls this once per send, sent or failed, in order; one function, no closure per packet. */
 	private readonly afterSend = () => {
-		this.ring.complete();
-		if (--this.sendsInFlight === 0 && this.drained) this.drained();
+		this.slowInFlight--;
+		this.completed();
 	};
 
 	constructor(
@@ -47,6 +51,9 @@ export class UdpSocket {
 			this.socket.once('error', onError);
 			this.socket.bind(port, host, () => {
 				this.socket.off('error', onError);
+				this.native = nativeSender(this.socket, () => {
+					this.completed();
+				});
 				resolve();
 			});
 		});
@@ -67,6 +74,17 @@ export class UdpSocket {
 		if (this.closed) return;
 		if (fromRing) this.ring.commit(packet.length);
 		else this.ring.external();
+		// The native path only while no socket.send() is pending, so completions stay in order:
+		// one taken at once is then the ring's newest record and its only one (libuv queues every
+		// send behind a queued one).
+		if (this.native && this.slowInFlight === 0) {
+			const outcome = this.native(packet, port, host);
+			if (outcome === SEND_DONE) this.ring.complete();
+			else if (outcome === SEND_FAILED) this.ring.undo();
+			else this.sendsInFlight++;
+			return;
+		}
+
 		try {
 			this.socket.send(packet, port, host, this.afterSend);
 		} catch {
@@ -76,6 +94,12 @@ export class UdpSocket {
 		}
 
 		this.sendsInFlight++;
+		this.slowInFlight++;
+	}
+
+	private completed(): void {
+		this.ring.complete();
+		if (--this.sendsInFlight === 0 && this.drained) this.drained();
 	}
 
 	/** Stops sending, lets queued sends leave (dgram resolves even IP literals on a later tick), closes. */

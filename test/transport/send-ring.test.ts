@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import {RING_BYTES, SendRing} from '../../source/transport/send-ring.js';
+import {INITIAL_RING_BYTES, RING_BYTES, SendRing} from '../../source/transport/send-ring.js';
 
 /** Whether two buffers share any byte of memory. */
 function overlaps(a: Uint8Array, b: Uint8Array): boolean {
@@ -73,4 +73,38 @@ test('the ring reuses its memory once sends complete; a full ring hands out fres
 	ring.undo();
 	t.is(ring.inFlight, packets + 1, 'a send that threw is forgotten');
 	t.true(thrown.length === 1200);
+});
+
+test('the ring starts small and doubles, up to its limit, after packets found no room', (t) => {
+	const ring = new SendRing();
+	t.is(ring.slabBytes, 0, 'no memory before the first packet');
+	ring.reserve(1200);
+	ring.commit(1200);
+	ring.complete();
+	t.is(ring.slabBytes, INITIAL_RING_BYTES);
+	let previous = ring.slabBytes;
+	while (previous < RING_BYTES) {
+		// Fill the ring past its size, then let every send complete.
+		const packets = Math.floor(previous / 60_000) + 2;
+		for (let i = 0; i < packets; i++) {
+			ring.reserve(60_000);
+			ring.commit(60_000);
+		}
+
+		for (let i = 0; i < packets; i++) ring.complete();
+		ring.reserve(1200);
+		ring.commit(1200);
+		ring.complete();
+		t.is(ring.slabBytes, previous * 2);
+		previous = ring.slabBytes;
+	}
+
+	for (let i = 0; i < 200; i++) {
+		ring.reserve(60_000);
+		ring.commit(60_000);
+	}
+
+	for (let i = 0; i < 200; i++) ring.complete();
+	ring.reserve(1200);
+	t.is(ring.slabBytes, RING_BYTES, 'never beyond RING_BYTES');
 });

@@ -228,13 +228,20 @@ export class SimEndpoint implements Receiver {
 
 	flush(now: number): void {
 		for (let guard = 0; guard < 10_000 && !this.error; guard++) {
-			if (!this.sendPacket(now)) return;
+			if (!this.sendPacket(now)) break;
+		}
+
+		const {congestion} = this.recovery;
+		const send = this.sendStream;
+		const heldBack = send.sendOffset < send.writeOffset || !send.writable;
+		if (congestion.bytesInFlight < congestion.window && !this.wantsToSend() && !heldBack) {
+			this.recovery.sampler.onAppLimited(congestion.bytesInFlight);
 		}
 	}
 
 	private rate(): number {
 		const {rtt, congestion} = this.recovery;
-		return Pacer.rate(congestion.window, rtt.smoothed, rtt.hasSample);
+		return congestion.pacingRate ?? Pacer.rate(congestion.window, rtt.smoothed, rtt.hasSample);
 	}
 
 	private wantsToSend(): boolean {
