@@ -15,7 +15,6 @@ import {formatAddress, type NodeAddress, parseAddress} from '../identity/address
 import type {Identity} from '../identity/keys.js';
 import type {Rpc} from '../rpc/rpc.js';
 import {MemoryHoldings} from './memory-holdings.js';
-import {StoreHoldings} from './store-holdings.js';
 
 /** What the service needs from its node (a TornetNode has all of it). */
 export type DhtHost = {
@@ -234,10 +233,9 @@ export class DhtService {
 	 * into the view through its chunk store.
 	 */
 	hold(chunkId: Uint8Array, bytes = MIB): void {
+		// StoreHoldings is a MemoryHoldings: this marks the view only, not the store.
 		if (this.holdings instanceof MemoryHoldings) this.holdings.add(chunkId, bytes, true);
-		else if (this.holdings instanceof StoreHoldings)
-			this.holdings.stored(Buffer.from(chunkId), bytes, true);
-		else throw new TypeError('hold() needs the in-memory or the store holdings');
+		else throw new TypeError('hold() needs in-memory holdings');
 	}
 
 	/**

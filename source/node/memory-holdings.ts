@@ -2,12 +2,12 @@ import type {ChunkHoldings} from '../chunks/pull-cache.js';
 import {keyOf} from '../chunks/pull-cache.js';
 
 /**
- * Which chunks this node holds, by id and size, for the DHT's FIND_CHUNK answers until the chunk
- * store is wired in (it implements the same ChunkHoldings). Pinned chunks were published here:
- * always served, never dropped by the cache policy.
+ * Which chunks a node holds, by id and size, for the DHT's FIND_CHUNK answers: on its own for DHT
+ * tests and tools, and as the base of StoreHoldings (the chunk store's view). Pinned chunks were
+ * published here: always served, never dropped by the cache policy.
  */
 export class MemoryHoldings implements ChunkHoldings {
-	private readonly chunks = new Map<string, {bytes: number; pinned: boolean}>();
+	protected readonly chunks = new Map<string, {bytes: number; pinned: boolean}>();
 
 	get size(): number {
 		return this.chunks.size;

@@ -1,7 +1,6 @@
 import type {ChunkStore} from '../chunks/chunk-store.js';
-import {type ChunkHoldings, keyOf} from '../chunks/pull-cache.js';
-
-type Held = {bytes: number; pinned: boolean};
+import {keyOf} from '../chunks/pull-cache.js';
+import {MemoryHoldings} from './memory-holdings.js';
 
 /**
  * The chunk store's contents as the DHT's serving decisions need them: synchronous, in memory.
@@ -9,13 +8,12 @@ type Held = {bytes: number; pinned: boolean};
  * loaded from the index at start and kept current by the store's onStored/onRemoved hooks. It
  * costs one small map entry per held chunk, bounded by the disk budget (1 GiB is 1,024 chunks).
  */
-export class StoreHoldings implements ChunkHoldings {
-	private readonly chunks = new Map<string, Held>();
+export class StoreHoldings extends MemoryHoldings {
 	private store: ChunkStore | undefined;
 
 	/** For ChunkStore's options: keep the view current. */
 	readonly stored = (id: Buffer, bytes: number, pinned: boolean): void => {
-		this.chunks.set(keyOf(id), {bytes, pinned});
+		this.add(id, bytes, pinned);
 	};
 
 	readonly removed = (id: Buffer): void => {
@@ -28,36 +26,14 @@ export class StoreHoldings implements ChunkHoldings {
 		for await (const info of store.list()) this.stored(info.id, info.size, info.pinned);
 	}
 
-	get size(): number {
-		return this.chunks.size;
-	}
-
-	has(key: string): boolean {
-		return this.chunks.has(key);
-	}
-
-	bytes(key: string): number {
-		return this.chunks.get(key)?.bytes ?? 0;
-	}
-
-	pinned(key: string): boolean {
-		return this.chunks.get(key)?.pinned ?? false;
-	}
-
-	keys(): Iterable<string> {
-		return this.chunks.keys();
-	}
-
 	/**
 	 * The pull cache's policy dropped a cached chunk: remove it from disk. The view forgets it at
 	 * once (no more FIND_CHUNK answers for it); a chunk in use right now stays on disk and is
 	 * re-admitted to the view by the store only if written again, which is the safe direction.
 	 */
-	drop(key: string): void {
-		const held = this.chunks.get(key);
-		if (!held || held.pinned) return;
+	override drop(key: string): void {
+		if (!this.has(key) || this.pinned(key)) return;
 		this.chunks.delete(key);
-		const id = Buffer.from(key, 'latin1');
-		void this.store?.dropCached(id).catch(() => undefined);
+		void this.store?.dropCached(Buffer.from(key, 'latin1')).catch(() => undefined);
 	}
 }
