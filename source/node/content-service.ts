@@ -1,4 +1,5 @@
 import {ChunkStore} from '../chunks/chunk-store.js';
+import {TornetError} from '../errors.js';
 import {sealDescription} from '../chunks/description-chunks.js';
 import type {FileDescription} from '../chunks/file-description.js';
 import {publishFile} from '../chunks/publish-local.js';
@@ -79,6 +80,11 @@ export class ContentService {
 			diskBytes,
 			onStored: holdings.stored,
 			onRemoved: holdings.removed,
+		}).catch((error: unknown) => {
+			const cause = (error as {cause?: {code?: string}}).cause;
+			if (cause?.code === 'LEVEL_LOCKED')
+				throw TornetError.badArgument(`the chunk store in ${dataDir} is open in another process`);
+			throw error;
 		});
 		await holdings.load(store);
 		return new ContentService(store, holdings);

@@ -64,17 +64,7 @@ export class ControlServer {
 
 	/** A socket file left by a node that died is removed; one that answers means a node is running. */
 	private async removeStaleSocket(): Promise<void> {
-		const alive = await new Promise<boolean>((resolve) => {
-			const probe = net.connect(this.path);
-			probe.once('connect', () => {
-				probe.destroy();
-				resolve(true);
-			});
-			probe.once('error', () => {
-				resolve(false);
-			});
-		});
-		if (alive)
+		if (await nodeAnswers(this.path))
 			throw TornetError.badArgument(
 				`a node is already running with this data directory (${this.path})`,
 			);
@@ -152,4 +142,25 @@ async function drained(socket: net.Socket): Promise<void> {
 		socket.once('drain', done);
 		socket.once('close', gone);
 	});
+}
+
+/** Whether a node answers on this control socket path (a running node owns the data directory). */
+export async function nodeAnswers(path: string): Promise<boolean> {
+	return new Promise<boolean>((resolve) => {
+		const probe = net.connect(path);
+		probe.once('connect', () => {
+			probe.destroy();
+			resolve(true);
+		});
+		probe.once('error', () => {
+			resolve(false);
+		});
+	});
+}
+
+/** Refuses to start a second node on a data directory whose node is running. */
+export async function assertNoNodeRunning(dataDir: string): Promise<void> {
+	const path = join(dataDir, CONTROL_SOCKET_NAME);
+	if (await nodeAnswers(path))
+		throw TornetError.badArgument(`a node is already running with this data directory (${path})`);
 }

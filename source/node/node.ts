@@ -20,7 +20,7 @@ import {ioFirstClock} from '../dht/clock.js';
 import {type FetchContext, fetchContent, type NodeFetchResult, pullChunk} from './content-fetch.js';
 import {chunkStats} from './chunk-stats.js';
 import {ContentService, type NodePublishResult} from './content-service.js';
-import {ControlServer} from './control-server.js';
+import {assertNoNodeRunning, ControlServer} from './control-server.js';
 import {DhtService, type DhtServiceOptions} from './dht-service.js';
 import {loadSettings, saveSettings, validateSettings} from './settings.js';
 import type {Settings, Snapshot} from './snapshot.js';
@@ -95,6 +95,8 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 
 	static async open(options: NodeOptions): Promise<TornetNode> {
 		await mkdir(options.dataDir, {recursive: true, mode: 0o700});
+		// Before any database is opened: a second node gets a clear refusal, not a lock error.
+		await assertNoNodeRunning(options.dataDir);
 		const identity = options.identity ?? (await loadOrCreateIdentity(options.dataDir)).identity;
 		const settings = await loadSettings(options.dataDir);
 		if (options.minRank !== undefined) settings.minRank = options.minRank;
