@@ -19,6 +19,10 @@ export type ServingBudget = {
 	keepFactor: number;
 	/** Below this rate (queries per hour) nothing is served from cache or pulled, however idle. */
 	floorRate: number;
+	/** The operator's range setting: cached chunks farther than this are never served or pulled. */
+	maxRange?: number;
+	/** The operator's min popularity (queries per hour): a floor above floorRate. */
+	minRate?: number;
 };
 
 export type ChunkStat = {
@@ -52,14 +56,16 @@ export const MAX_RANGE = 160;
 
 export function planServing(stats: readonly ChunkStat[], budget: ServingBudget): ServingPlan {
 	const pinned = stats.filter((stat) => stat.pinned && stat.held);
+	const floor = Math.max(budget.floorRate, budget.minRate ?? 0);
+	const maxRange = Math.min(MAX_RANGE, budget.maxRange ?? MAX_RANGE);
 	const candidates = stats
-		.filter((stat) => !stat.pinned && stat.rate >= budget.floorRate)
+		.filter((stat) => !stat.pinned && stat.rate >= floor && stat.distance <= maxRange)
 		.sort((a, b) => a.distance - b.distance || b.rate - a.rate);
 	// Normal-place chunks take their disk first; popularity decides over the rest.
 	let pinnedBytes = 0;
 	for (const stat of pinned) pinnedBytes += stat.bytes;
 	const serveBytes = Math.max(0, budget.diskBytes / Math.max(1, budget.keepFactor) - pinnedBytes);
-	let range = MAX_RANGE;
+	let range = maxRange;
 	let selection: ChunkStat[] = [];
 	let demand = 0;
 	let i = 0;
@@ -83,9 +89,7 @@ export function planServing(stats: readonly ChunkStat[], budget: ServingBudget):
 
 	const truncated = selection.length < inRange.length;
 	const minPopularity =
-		truncated && selection.length > 0
-			? Math.max(budget.floorRate, selection.at(-1)!.rate)
-			: budget.floorRate;
+		truncated && selection.length > 0 ? Math.max(floor, selection.at(-1)!.rate) : floor;
 	const serve = new Set<string>();
 	for (const stat of pinned) serve.add(stat.key);
 	for (const stat of selection) if (stat.held) serve.add(stat.key);

@@ -24,7 +24,13 @@ export type DhtHost = {
 	readonly dialer?: Dialer;
 	readonly rpc: Rpc;
 	/** Read on every serving decision, so setting changes apply at once. */
-	readonly settings: {uploadBps: number; diskBytes: number};
+	readonly settings: {
+		uploadBps: number;
+		diskBytes: number;
+		/** The operator's range and min popularity (queries per minute), when set. */
+		rangeBits?: number;
+		minPopularity?: number;
+	};
 };
 
 export type DhtContact = BookEntry & {address: string};
@@ -325,6 +331,13 @@ function budgetOf(host: DhtHost): ServingBudget {
 		},
 		get diskBytes() {
 			return host.settings.diskBytes;
+		},
+		get maxRange() {
+			return host.settings.rangeBits;
+		},
+		get minRate() {
+			// The console shows and sets queries per minute; the policy counts per hour.
+			return (host.settings.minPopularity ?? 0) * 60;
 		},
 		keepFactor: 1.5, // keep a third more than is served, to follow shifts in demand
 		floorRate: 1, // queries per hour: about three queries within the 1 h half-life

@@ -236,6 +236,8 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 		this.currentSettings = next;
 		this.endpoint.minRank = next.minRank;
 		this.content.store.setDiskBytes(next.diskBytes);
+		// Range and min popularity bound the serving plan: replan now rather than within 10 s.
+		this.dht.cache.plan(ioFirstClock.now());
 		return this.settings;
 	}
 

@@ -93,3 +93,21 @@ test('a pull needs range, popularity and room (or a weaker chunk to displace)', 
 	t.true(shouldPull(empty, b, 160, 1, MB));
 	t.false(shouldPull(empty, b, 160, 1, 3 * MB), 'larger than the disk');
 });
+
+test("the operator's range and min popularity bound the plan; pinned chunks are served regardless", (t) => {
+	const stats = [
+		chunk('near', 140, 10),
+		chunk('far', 155, 10),
+		chunk('quiet', 140, 1),
+		chunk('own', 159, 0, true, true),
+	];
+	const open = planServing(stats, budget({}));
+	t.deepEqual([...open.serve].sort(), ['far', 'near', 'own', 'quiet']);
+	const bounded = planServing(stats, budget({maxRange: 150, minRate: 5}));
+	t.deepEqual([...bounded.serve].sort(), ['near', 'own']);
+	t.is(bounded.range, 150);
+	t.is(bounded.minPopularity, 5);
+	t.false(shouldServe(bounded, 155, 10), 'outside the range');
+	t.false(shouldServe(bounded, 140, 1), 'below min popularity');
+	t.true(shouldServe(bounded, 140, 10));
+});
