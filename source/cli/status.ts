@@ -20,7 +20,8 @@ export async function statusCommand(flags: {data?: string; json: boolean}): Prom
 		`node      ${self.idHex} rank ${self.rank}`,
 		`address   ${self.address}`,
 		`uptime    ${formatDuration(self.uptimeSeconds)}`,
-		`peers     ${peers.length} (${connected} open)`,
+		`peers     ${peers.length} (${connected} open)` +
+			(snapshot.dht ? `, ${snapshot.dht.contacts} DHT contacts` : ''),
 		`traffic   up ${formatRate(series.upBps.at(-1) ?? 0)}, down ${formatRate(series.downBps.at(-1) ?? 0)}`,
 		`settings  range ${settings.rangeBits} bits, min popularity ${settings.minPopularity}, ` +
 			`upload ${formatRate(settings.uploadBps)}, min rank ${settings.minRank}`,

@@ -398,6 +398,8 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 		};
 		snapshot.jobs = this.jobs.list();
 		snapshot.credit = this.market.credit();
+		const dht = this.dht.stats();
+		snapshot.dht = {contacts: dht.contacts, known: dht.known};
 		return snapshot;
 	}
 

@@ -120,6 +120,8 @@ export type Snapshot = {
 	settings: Settings;
 	credit: CreditEntry[];
 	jobs: Job[];
+	/** Routing-table contacts and all contacts known; absent in snapshots made without a DHT. */
+	dht?: {contacts: number; known: number};
 };
 
 /** A snapshot with nothing in it, for a node that has not produced its first one yet. */

@@ -26,6 +26,7 @@ test('a publish stores the content pinned, shows as a job, and other nodes find 
 	t.true(root?.pinned, 'the root chunk is pinned here');
 	t.true(publisher.content.holdings.pinned(keyOf(link.id)), 'the DHT view knows it');
 	t.like(publisher.snapshot().jobs[0], {kind: 'publish', state: 'done', link: result.link});
+	t.true(publisher.snapshot().dht!.contacts >= 1, 'the snapshot counts routing-table contacts');
 
 	// Every chunk of the file is found from elsewhere, with the publisher as holder.
 	const ids = chunkIdsOf(await loadDescription(publisher.content.store, link));
