@@ -10,6 +10,7 @@ import {
 	sealedInitiationTarget,
 	sealedResponseTarget,
 } from './handshake.js';
+import {gatewayTargets} from './gateway.js';
 import {localTargets} from './local.js';
 import {marketTargets} from './market.js';
 import {cookieTarget, sessionTarget} from './packets.js';
@@ -20,9 +21,6 @@ import {varintTarget} from './varint.js';
  * Every decoder of network or local input, lowest layer first. To add one: write a TargetSpec
  * (codecTarget() for a pure decoder with an encoder) and list it here; the runner, the regression
  * test and the corpus pick it up by name.
- *
- * Still to come: the HTTP gateway (source/gateway/, in progress) — its request-line, path and
- * Range-header parsers get a `gateway-*` target in targets/gateway.ts, listed here.
  */
 export const TARGETS: TargetSpec[] = [
 	varintTarget,
@@ -48,6 +46,8 @@ export const TARGETS: TargetSpec[] = [
 	...marketTargets,
 	// identity, node: text from users and the local control socket
 	...localTargets,
+	// gateway: request targets and Range headers from browsers and the pages they show
+	...gatewayTargets,
 ];
 
 export function targetByName(name: string): TargetSpec | undefined {
