@@ -1,8 +1,7 @@
 import {once} from 'node:events';
 import {resolve} from 'node:path';
 import {tryParseLink} from '../chunks/link.js';
-import type {NodeFetchResult} from '../node/content-fetch.js';
-import {fetchedBytes} from '../node/node.js';
+import {fetchedBytes, type NodeFetchResult} from '../node/content-fetch.js';
 import {EXIT_OK, UsageError} from './exit.js';
 import {formatBytes} from './format.js';
 import type {CommonFlags} from './options.js';

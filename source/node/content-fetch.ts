@@ -100,3 +100,12 @@ export async function pullChunk(
 		return undefined;
 	}
 }
+
+/**
+ * Progress of a fetch in content bytes: what has been written, or what has arrived from holders
+ * when that is ahead (chunks download ahead of the writer; a body is the size of its plaintext).
+ */
+export function fetchedBytes(progress: FetchProgress): number {
+	const ahead = Math.max(progress.bytesDone, progress.bytesReceived);
+	return progress.bytesTotal > 0 ? Math.min(ahead, progress.bytesTotal) : ahead;
+}

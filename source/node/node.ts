@@ -1,5 +1,4 @@
 import {EventEmitter} from 'node:events';
-import {TornetError} from '../errors.js';
 import {mkdir} from 'node:fs/promises';
 import {formatAddress, parseAddress, type NodeAddress} from '../identity/address.js';
 import {idToHex} from '../identity/id.js';
@@ -10,17 +9,24 @@ import {Rpc} from '../rpc/rpc.js';
 import type {Connection} from '../transport/connection.js';
 import {Endpoint} from '../transport/endpoint.js';
 import {announceHost} from './announce-host.js';
-import {Writable} from 'node:stream';
+import type {Writable} from 'node:stream';
 import {ChunkServer} from '../chunks/transfer/chunk-server.js';
 import {type Gateway, startGateway} from '../gateway/gateway-server.js';
 import {networkContent} from './network-content.js';
 import {MarketService, type MarketServiceOptions, registerMarketControl} from './market-service.js';
 import type {FetchProgress} from '../chunks/transfer/fetch-link.js';
 import {ioFirstClock} from '../dht/clock.js';
-import {type FetchContext, fetchContent, type NodeFetchResult, pullChunk} from './content-fetch.js';
+import {
+	type FetchContext,
+	fetchContent,
+	fetchedBytes,
+	type NodeFetchResult,
+	pullChunk,
+} from './content-fetch.js';
 import {chunkStats} from './chunk-stats.js';
 import {ContentService, type NodePublishResult} from './content-service.js';
 import {assertNoNodeRunning, ControlServer} from './control-server.js';
+import {registerNodeControl} from './node-control.js';
 import {DhtService, type DhtServiceOptions} from './dht-service.js';
 import {loadSettings, saveSettings, validateSettings} from './settings.js';
 import type {Settings, Snapshot} from './snapshot.js';
@@ -162,31 +168,8 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 		if (this.options.stats) this.startStats();
 		if (this.options.control) {
 			this.control = new ControlServer(this.options.dataDir);
-			this.control.handle('status', async () => this.snapshot());
-			this.control.handle('peers', async () => this.snapshot().peers);
+			registerNodeControl(this.control, this);
 			registerMarketControl(this.control, this.market);
-			this.control.handle('publish', async (params, progress) => {
-				const {path} = params;
-				if (typeof path !== 'string' || path === '')
-					throw TornetError.badArgument('publish needs a path');
-				return this.publish(path, progress);
-			});
-			this.control.handle('fetch', async (params, progress, data) => {
-				const {link, output} = params;
-				if (typeof link !== 'string') throw TornetError.badArgument('fetch needs a link');
-				if (output !== undefined && typeof output !== 'string')
-					throw TornetError.badArgument('output must be a path');
-				// No output: the content goes to the client's stdout through data frames.
-				const out = output ?? controlStream(data);
-				return this.fetch(link, out, (report) => {
-					progress({
-						done: fetchedBytes(report),
-						total: report.bytesTotal,
-						rate: report.rate,
-						sources: report.sources,
-					});
-				});
-			});
 			try {
 				await this.control.listen();
 			} catch (error) {
@@ -410,29 +393,4 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 			previous === undefined ? sample : previous + RTT_GAIN * (sample - previous),
 		);
 	}
-}
-
-/** A Writable onto a control client's data frames (its stdout). */
-function controlStream(data: (bytes: Uint8Array) => Promise<void>): Writable {
-	return new Writable({
-		write(chunk: Buffer, _encoding, callback) {
-			data(chunk).then(
-				() => {
-					callback();
-				},
-				(error: unknown) => {
-					callback(error as Error);
-				},
-			);
-		},
-	});
-}
-
-/**
- * Progress of a fetch in content bytes: what has been written, or what has arrived from holders
- * when that is ahead (chunks download ahead of the writer; a body is the size of its plaintext).
- */
-export function fetchedBytes(progress: FetchProgress): number {
-	const ahead = Math.max(progress.bytesDone, progress.bytesReceived);
-	return progress.bytesTotal > 0 ? Math.min(ahead, progress.bytesTotal) : ahead;
 }
