@@ -90,9 +90,7 @@ test.serial(
 	async (t) => {
 		const {nodes, dhts} = t.context;
 		const chunkId = randomBytes(20);
-		const order = nodes
-			.map((node, i) => ({i, id: node.identity.id}))
-			.sort((a, b) => compareDistance(chunkId, a.id, b.id));
+		const order = byDistance(nodes, chunkId);
 		const far = order.at(-1)!.i;
 		dhts[far].hold(chunkId);
 		t.true((await dhts[far].announce(chunkId)) >= 1, 'nodes near the chunk id took the reference');
@@ -110,9 +108,7 @@ test.serial(
 	async (t) => {
 		const {nodes, dhts} = t.context;
 		const chunkId = randomBytes(20);
-		const order = nodes
-			.map((node, i) => ({i, id: node.identity.id}))
-			.sort((a, b) => compareDistance(chunkId, a.id, b.id));
+		const order = byDistance(nodes, chunkId);
 		// Three holders far from the id, found only through the references they pushed.
 		const far = order.slice(-3).map(({i}) => i);
 		for (const i of far) {
@@ -127,3 +123,10 @@ test.serial(
 		for (const i of far) t.true(found.has(nodes[i].identity.id.toString('hex')), `holder ${i}`);
 	},
 );
+
+/** Node indices with their ids, nearest to `target` first. */
+function byDistance(nodes: TornetNode[], target: Uint8Array): Array<{i: number; id: Buffer}> {
+	return nodes
+		.map((node, i) => ({i, id: node.identity.id}))
+		.sort((a, b) => compareDistance(target, a.id, b.id));
+}
