@@ -13,7 +13,7 @@ import {paymentDetails} from '../source/market/credit-line.js';
 import {directLink, peerOf} from '../source/market/direct-link.js';
 import {MemoryStore} from '../source/market/ledger-store.js';
 import {Market} from '../source/market/market.js';
-import type {MarketSettings} from '../source/market/settings.js';
+import {DEFAULT_MARKET_SETTINGS, type MarketSettings} from '../source/market/settings.js';
 import {Random, Zipf} from '../source/sim/random.js';
 
 export type MarketScenarioOptions = {
@@ -45,8 +45,15 @@ export type MarketScenarioOptions = {
 	allowanceReciprocal: boolean;
 	/** A stranger's opening line in ‰ of the full line (1000: the original, full at once). */
 	openingLinePermille: number;
+	/** All strangers together may owe a node one opening line plus this share (‰) of its sales. */
+	strangerSharePermille: number;
 	/** Free riders and whitewashers make this many times as many requests as honest nodes. */
 	attackerDemand: number;
+	/**
+	 * Attackers sign cheques when refused (IOUs they never honour) instead of only taking what is
+	 * free: the strongest free rider, since a cheque costs the signer nothing.
+	 */
+	attackersSign: boolean;
 	/** Share of honest nodes that cache only chunks near their id. */
 	nearShare: number;
 	/** "Near": the chunk shares at least this many leading bits with the node's id. */
@@ -78,8 +85,11 @@ export const DEFAULT_MARKET_SCENARIO: MarketScenarioOptions = {
 	lookupRequests: 3,
 	allowancePerSecond: 262_144,
 	allowanceReciprocal: true,
-	openingLinePermille: 1000,
+	// The node's defaults, so the simulation measures what ships.
+	openingLinePermille: DEFAULT_MARKET_SETTINGS.openingLinePermille,
+	strangerSharePermille: DEFAULT_MARKET_SETTINGS.strangerSharePermille,
 	attackerDemand: 1,
+	attackersSign: false,
 	nearShare: 0.5,
 	nearBits: 2,
 	whitewashAfter: 3,
@@ -160,6 +170,7 @@ export function newMarket(state: ScenarioState, identity: Identity): Market {
 		allowancePerSecond: BigInt(o.allowancePerSecond),
 		allowanceReciprocal: o.allowanceReciprocal,
 		openingLinePermille: o.openingLinePermille,
+		strangerSharePermille: o.strangerSharePermille,
 		maxEventsPerPeer: 2,
 		chequesPerMinute: 6000,
 	};
@@ -262,13 +273,15 @@ const count = (state: ScenarioState, name: string, by = 1) => {
  * The client settles with a creditor that refused it, for at least what the refused request
  * needs (`shortfall`: over the line by that much, in flight included); false when it will not
  * or cannot. Honest nodes take the allowance, then sign a cheque (paying ahead when they owe
- * less than the shortfall), then pay in bitcoin; attackers take only what is free.
+ * less than the shortfall), then pay in bitcoin; attackers take only what is free (and sign
+ * cheques they never honour with `attackersSign`).
  */
 async function settleWith(
 	state: ScenarioState,
 	client: SimNode,
 	creditor: SimNode,
 	shortfall: bigint,
+	rails: readonly string[],
 ): Promise<boolean> {
 	const link = directLink(creditor.market, client.identity);
 	const hex = creditor.identity.id.toString('hex');
@@ -283,10 +296,12 @@ async function settleWith(
 		}
 	};
 
-	if ((await client.market.ledger.account(hex)).balance < 0n) await attempt('allowance');
-	if (client.role !== 'honest') return covered > 0n;
+	if (rails.includes('allowance') && (await client.market.ledger.account(hex)).balance < 0n)
+		await attempt('allowance');
 	if (covered >= shortfall) return true;
-	await attempt('cheque', shortfall - covered);
+	if (rails.includes('cheque') && (client.role === 'honest' || state.options.attackersSign))
+		await attempt('cheque', shortfall - covered);
+	if (client.role !== 'honest') return covered > 0n;
 	if (covered >= shortfall) return true;
 	// Past the cheque limit an honest node pays in bitcoin: modelled as the rail's two events.
 	const amount = shortfall - covered;
@@ -326,8 +341,11 @@ export async function serve(
 			const details = paymentDetails(error);
 			if (!details) throw error;
 			count(state, chunk === undefined ? 'lookupRefusals' : 'chunkRefusals');
+			if (/have not served us/.test((error as Error).message)) count(state, 'strangerRefusals');
 			const shortfall = details.owed + details.price - details.line;
-			if (attempt > 0 || !(await settleWith(state, client, server, shortfall))) return undefined;
+			// Two tries: a refusal by the peer's own line, then one by the strangers' budget.
+			if (attempt > 1 || !(await settleWith(state, client, server, shortfall, details.rails)))
+				return undefined;
 		}
 	}
 

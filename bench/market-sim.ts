@@ -229,6 +229,9 @@ async function report(
 		lineMBPerRank: round(o.lineBytesPerRank / MB, 3),
 		allowancePerSecond: o.allowancePerSecond,
 		allowanceReciprocal: o.allowanceReciprocal,
+		attackersSign: o.attackersSign,
+		openingLinePermille: o.openingLinePermille,
+		strangerSharePermille: o.strangerSharePermille,
 		honestRatioMedian: round(percentile(ratios, 0.5), 3),
 		honestRatioP10: round(percentile(ratios, 0.1), 3),
 		honestRatioP90: round(percentile(ratios, 0.9), 3),
@@ -283,7 +286,11 @@ async function report(
 		near: strategy(true),
 		any: strategy(false),
 		servedFrom: from,
-		refusals: {chunk: counters['chunkRefusals'] ?? 0, lookup: counters['lookupRefusals'] ?? 0},
+		refusals: {
+			chunk: counters['chunkRefusals'] ?? 0,
+			lookup: counters['lookupRefusals'] ?? 0,
+			strangerBudget: counters['strangerRefusals'] ?? 0,
+		},
 		localHits: counters['localHits'] ?? 0,
 		wallMs: Math.round(wallMs),
 		peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -311,6 +318,7 @@ const numeric: Array<keyof MarketScenarioOptions> = [
 	'lookupRequests',
 	'allowancePerSecond',
 	'openingLinePermille',
+	'strangerSharePermille',
 	'attackerDemand',
 	'nearShare',
 	'nearBits',
@@ -325,6 +333,7 @@ export async function marketSimCli(argv: string[]): Promise<void> {
 		options: {
 			...Object.fromEntries(numeric.map((key) => [flag(key), {type: 'string' as const}])),
 			'no-reciprocal': {type: 'boolean'},
+			'attackers-sign': {type: 'boolean'},
 			market: {type: 'boolean'},
 			json: {type: 'boolean'},
 			help: {type: 'boolean'},
@@ -332,7 +341,7 @@ export async function marketSimCli(argv: string[]): Promise<void> {
 		strict: true,
 	});
 	if (values.help) {
-		console.log(`usage: npm run sim -- --market ${numeric.map((key) => `[--${flag(key)} X]`).join(' ')} [--no-reciprocal] [--json]
+		console.log(`usage: npm run sim -- --market ${numeric.map((key) => `[--${flag(key)} X]`).join(' ')} [--no-reciprocal] [--attackers-sign] [--json]
 defaults: ${JSON.stringify(DEFAULT_MARKET_SCENARIO)}`);
 		return;
 	}
@@ -348,6 +357,7 @@ defaults: ${JSON.stringify(DEFAULT_MARKET_SCENARIO)}`);
 	}
 
 	if (values['no-reciprocal']) options.allowanceReciprocal = false;
+	if (values['attackers-sign']) options.attackersSign = true;
 	const r = await runMarketScenario(options, (message) => {
 		console.error(`# ${message}`);
 	});

@@ -24,6 +24,14 @@ export function creditLine(
 	return BigInt(settings.lineBytesPerRank) * BigInt(rank) * BigInt(settings.lineBits);
 }
 
+/** A stranger's first line: `openingLinePermille` of the full line for its rank. */
+export function openingLine(
+	rank: number,
+	settings: Pick<MarketSettings, 'lineBytesPerRank' | 'lineBits' | 'openingLinePermille'>,
+): bigint {
+	return (creditLine(rank, settings) * BigInt(settings.openingLinePermille)) / 1000n;
+}
+
 /**
  * The line a peer has now: the opening share of its full line plus every credit of service it
  * gave us, never more than the full line (the full line at once with the default 1000‰).
@@ -34,16 +42,26 @@ export function earnedLine(
 	settings: Pick<MarketSettings, 'lineBytesPerRank' | 'lineBits' | 'openingLinePermille'>,
 ): bigint {
 	const full = creditLine(rank, settings);
-	const earned = (full * BigInt(settings.openingLinePermille)) / 1000n + received;
+	const earned = openingLine(rank, settings) + received;
 	return earned < full ? earned : full;
 }
 
-/** Net uncashed cheques we accept from a peer: a bound on what its signature alone buys. */
+/**
+ * Net uncashed cheques we accept from a peer: a bound on what its signature alone buys. A cheque
+ * is an IOU backed by nothing but the identity, so it may stand for no more than the trust the
+ * peer has earned: `chequeLimitLines` times its current (earned) line. With full lines at once
+ * (openingLinePermille = 1000) that is the full line; with earned lines a stranger that signs
+ * and never serves gets one opening line of cheques per creditor, not a full line.
+ */
 export function chequeLimit(
 	rank: number,
-	settings: Pick<MarketSettings, 'lineBytesPerRank' | 'lineBits' | 'chequeLimitLines'>,
+	received: bigint,
+	settings: Pick<
+		MarketSettings,
+		'lineBytesPerRank' | 'lineBits' | 'openingLinePermille' | 'chequeLimitLines'
+	>,
 ): bigint {
-	return creditLine(rank, settings) * BigInt(settings.chequeLimitLines);
+	return earnedLine(rank, received, settings) * BigInt(settings.chequeLimitLines);
 }
 
 export type PaymentDetails = {

@@ -32,6 +32,7 @@ import {
 import {type MergeResult, mergePeerEvents} from './reconcile.js';
 import type {Reservation} from './reservations.js';
 import {type MarketSettings, marketSettings} from './settings.js';
+import {StrangerGate} from './stranger-gate.js';
 
 export {BALANCE_METHOD, EVENTS_METHOD} from './method-names.js';
 
@@ -92,6 +93,7 @@ export class Market {
 	private readonly methodRails = new Map<string, SettlementRail>();
 	/** Lines peers told us they extend to us (market.balance), bounded like the connections. */
 	readonly linesFromPeers = new Map<string, bigint>();
+	readonly strangers: StrangerGate;
 
 	constructor(options: MarketOptions) {
 		this.identity = options.identity;
@@ -105,6 +107,7 @@ export class Market {
 			maxEventsPerPeer: this.settings.maxEventsPerPeer,
 			reservationTimeoutMs: this.settings.reservationTimeoutMs,
 		});
+		this.strangers = new StrangerGate(this.ledger, this.settings, this.identity.rank, this.now);
 		const context: RailContext = {
 			identity: this.identity,
 			ledger: this.ledger,
@@ -112,7 +115,7 @@ export class Market {
 			settings: this.settings,
 			now: this.now,
 			lineFor: (rank) => this.lineFor(rank),
-			chequeLimitFor: (rank) => chequeLimit(rank, this.settings),
+			chequeLimitFor: (rank, received) => chequeLimit(rank, received, this.settings),
 			railsOffered: () => this.railsOffered(),
 		};
 		const rails: SettlementRail[] = [
@@ -167,13 +170,25 @@ export class Market {
 		await this.touch(peer);
 		const key = peerKey(peer.id);
 		const account = await this.ledger.account(key);
-		return this.ledger.reserve(key, {
+		const amount = this.price(request);
+		const rails = this.railsOffered();
+		const reservation = await this.ledger.reserve(key, {
 			eventId: request.eventId,
-			amount: this.price(request),
+			amount,
 			direction: 'serve',
 			limit: earnedLine(peer.rank, account.received, this.settings),
-			rails: this.railsOffered(),
+			rails,
 		});
+		try {
+			// IOUs do not make a stranger less of a risk: only backed rails can pay past the budget.
+			const backed = rails.filter((rail) => rail !== 'cheque');
+			await this.strangers.admit(account, request.eventId, amount, backed);
+		} catch (error) {
+			this.ledger.release(reservation);
+			throw error;
+		}
+
+		return reservation;
 	}
 
 	/**
@@ -196,16 +211,23 @@ export class Market {
 		reservation: Reservation,
 		details: {amount?: bigint; reason?: ServiceReason; chunkId?: Uint8Array} = {},
 	): Promise<Account> {
-		const result = await this.ledger.commit(reservation, {
-			...(details.amount === undefined ? {} : {amount: details.amount}),
-			...(details.reason ? {reason: details.reason} : {}),
-			...(details.chunkId ? {chunk: idToHex(details.chunkId)} : {}),
-		});
-		return result.account;
+		let applied = 0n;
+		try {
+			const result = await this.ledger.commit(reservation, {
+				...(details.amount === undefined ? {} : {amount: details.amount}),
+				...(details.reason ? {reason: details.reason} : {}),
+				...(details.chunkId ? {chunk: idToHex(details.chunkId)} : {}),
+			});
+			if (result.applied) applied = details.amount ?? reservation.amount;
+			return result.account;
+		} finally {
+			this.strangers.done(reservation, applied);
+		}
 	}
 
 	release(reservation: Reservation): void {
 		this.ledger.release(reservation);
+		this.strangers.done(reservation, 0n);
 	}
 
 	/** Reserve and apply in one step: a fee for a request we answered (found or not). */
@@ -306,7 +328,7 @@ export class Market {
 		if (method === BALANCE_METHOD) {
 			const account = await this.ledger.account(key);
 			const room =
-				chequeLimit(peer.rank, this.settings) -
+				chequeLimit(peer.rank, account.received, this.settings) -
 				(account.chequeIn.cumulative - account.chequeOut.cumulative);
 			return encodeBalanceView({
 				balance: account.balance,
@@ -349,7 +371,9 @@ export class Market {
 
 		const rail = this.methodRails.get(method);
 		if (!rail) throw TornetError.unknownMethod(method);
-		return rail.handle(method, body, peer);
+		const answer = await rail.handle(method, body, peer);
+		await this.strangers.refresh(key);
+		return answer;
 	}
 
 	/** Record the peer's key and rank with its account (once, and when its rank changes). */

@@ -26,6 +26,12 @@ export type MarketSettings = {
 	 * service it gives us, up to the full line. 1000 is the original: the full line at once.
 	 */
 	openingLinePermille: number;
+	/**
+	 * All strangers together (peers that served us less than their opening line) may owe us at
+	 * most one opening line at our rank plus this share (‰) of all service we ever sold; their
+	 * uncashed cheques count as debt (stranger-budget.ts). 1000 turns the bound off.
+	 */
+	strangerSharePermille: number;
 	/** Uncashed cheques accepted from one peer, net of ours to it, in lines of that peer. */
 	chequeLimitLines: number;
 	/** Credits per second of debt each creditor forgives a debtor (pseudosettle). */
@@ -52,7 +58,8 @@ export const DEFAULT_MARKET_SETTINGS: Readonly<MarketSettings> = {
 	requestFee: 16_384n,
 	lineBytesPerRank: 100_000_000,
 	lineBits: 16, // the factor of a chunk's normal place in a ~1M-node network (economics.md)
-	openingLinePermille: 1000,
+	openingLinePermille: 50,
+	strangerSharePermille: 30,
 	chequeLimitLines: 1,
 	allowancePerSecond: 262_144n, // 16 KiB/s at 16 bits: a rank-20 line refills in ~34 h
 	allowanceReciprocal: true,
@@ -83,6 +90,7 @@ export function marketSettings(change: Partial<MarketSettings> = {}): MarketSett
 	integer('lineBytesPerRank', 0, 1e15);
 	integer('lineBits', 0, 160);
 	integer('openingLinePermille', 0, 1000);
+	integer('strangerSharePermille', 0, 1000);
 	integer('chequeLimitLines', 0, 1000);
 	integer('reservationTimeoutMs', 1, 86_400_000);
 	integer('maxEventsPerPeer', 1, 1_000_000);

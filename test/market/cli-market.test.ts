@@ -5,6 +5,7 @@ import {join} from 'node:path';
 import test from 'ava';
 import type {LedgerReply, SettleReply} from '../../source/market/ledger-view.js';
 import {runCli, startCli} from '../helpers/run-cli.js';
+import {ORIGINAL_LINES} from './fixture.js';
 
 type Teardown = {teardown(fn: () => Promise<void>): void};
 
@@ -24,7 +25,7 @@ async function ledgerOf(data: string): Promise<LedgerReply> {
 test('tornet ledger and tornet settle against running nodes', async (t) => {
 	// A extends 10 MB × rank at 1 bit: the 1.5 MB below stays well inside B's line. B settles only
 	// when told to, so its debt waits for `tornet settle`.
-	const aData = await dataDir(t, {lineBytesPerRank: 10_000_000, lineBits: 1});
+	const aData = await dataDir(t, {...ORIGINAL_LINES, lineBytesPerRank: 10_000_000, lineBits: 1});
 	const a = await startCli(
 		['start', '--headless', '--data', aData, '--port', '0', '--host', '127.0.0.1'],
 		/listening on/,

@@ -11,8 +11,10 @@ import {keyPairFromSeed, makeIdentity} from '../../source/identity/keys.js';
 import {directLink, peerOf} from '../../source/market/direct-link.js';
 import {LevelStore} from '../../source/market/ledger-store.js';
 import {Market} from '../../source/market/market.js';
+import {ORIGINAL_LINES} from './fixture.js';
 
 export const CRASH_SETTINGS = {
+	...ORIGINAL_LINES,
 	lineBytesPerRank: 1000,
 	lineBits: 1,
 	requestFee: 100n,

@@ -51,3 +51,10 @@ export async function levelMarket(
 	});
 	return {market, db};
 }
+
+/**
+ * The original rules — a stranger's full line at once, no strangers' budget — for tests of the
+ * line, settlement and reconciliation mechanics themselves (the defaults earn lines and bound
+ * strangers: test/market/stranger-budget.test.ts).
+ */
+export const ORIGINAL_LINES = {openingLinePermille: 1000, strangerSharePermille: 1000} as const;

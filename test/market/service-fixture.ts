@@ -8,6 +8,7 @@ import type {Connection} from '../../source/transport/connection.js';
 import {generateKeyPair, makeIdentity} from '../../source/identity/keys.js';
 import {nonceFromCounter, rankOf} from '../../source/identity/rank.js';
 import {testnet, type TestnetOptions} from '../helpers/testnet.js';
+import {ORIGINAL_LINES} from './fixture.js';
 
 type Teardown = {teardown(fn: () => Promise<void>): void};
 
@@ -16,6 +17,7 @@ type Teardown = {teardown(fn: () => Promise<void>): void};
  * 1000 × rank credits, a request fee of 100, no allowance (settlements are cheques only).
  */
 export const SMALL_MARKET: Partial<MarketSettings> = {
+	...ORIGINAL_LINES,
 	lineBytesPerRank: 1000,
 	lineBits: 1,
 	requestFee: 100n,

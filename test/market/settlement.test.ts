@@ -8,10 +8,11 @@ import {LevelStore} from '../../source/market/ledger-store.js';
 import {Market} from '../../source/market/market.js';
 import {CHEQUE_METHOD} from '../../source/market/rails/cheque.js';
 import type {MarketSettings} from '../../source/market/settings.js';
-import {identity, levelMarket, manualClock} from './fixture.js';
+import {identity, levelMarket, manualClock, ORIGINAL_LINES} from './fixture.js';
 
 // Lines of 1000 credits per rank; every request costs 1000: a rank-4 peer gets 4 on credit.
 const SMALL: Partial<MarketSettings> = {
+	...ORIGINAL_LINES,
 	lineBytesPerRank: 1000,
 	lineBits: 1,
 	requestFee: 1000n,

@@ -106,7 +106,6 @@ export class ChequeRail implements SettlementRail {
 		if (!this.limit.take(peerKey(peer.id), this.context.now()))
 			throw TornetError.tooManyRequests('too many cheques; wait a minute');
 		if (!verifyCheque(cheque)) throw TornetError.badSignature('cheque');
-		const chequeLimit = this.context.chequeLimitFor(peer.rank);
 		const result = await ledger.apply(
 			peerKey(peer.id),
 			{id: chequeEventId(peer.id, cheque.serial), kind: 'settled-in', amount: 0n, rail: this.name},
@@ -124,6 +123,7 @@ export class ChequeRail implements SettlementRail {
 						);
 					}
 
+					const chequeLimit = this.context.chequeLimitFor(peer.rank, account.received);
 					const outstanding = cheque.cumulative - account.chequeOut.cumulative;
 					if (outstanding > chequeLimit) {
 						throw paymentRequired({

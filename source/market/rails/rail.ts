@@ -31,9 +31,10 @@ export type RailContext = {
 	readonly store: LedgerStore;
 	readonly settings: MarketSettings;
 	now(): number;
-	/** The line and the cheque limit we extend to a peer of this rank. */
+	/** The full line we extend to a peer of this rank. */
 	lineFor(rank: number): bigint;
-	chequeLimitFor(rank: number): bigint;
+	/** Net uncashed cheques we take from a peer of this rank that gave us `received` of service. */
+	chequeLimitFor(rank: number, received: bigint): bigint;
 	/** Rails we accept as a creditor, best first. */
 	railsOffered(): RailName[];
 };
