@@ -1,8 +1,10 @@
+import {randomBytes} from 'node:crypto';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {ClassicLevel} from 'classic-level';
 import {generateKeyPair, type Identity, makeIdentity} from '../../source/identity/keys.js';
+import {peerOf} from '../../source/market/direct-link.js';
 import {Market, type MarketOptions} from '../../source/market/market.js';
 import {LevelStore} from '../../source/market/ledger-store.js';
 
@@ -58,3 +60,28 @@ export async function levelMarket(
  * strangers: test/market/stranger-budget.test.ts).
  */
 export const ORIGINAL_LINES = {openingLinePermille: 1000, strangerSharePermille: 1000} as const;
+
+/** Lines of 1000 credits per rank at 1 bit, requests at 100, no allowance: lines bind quickly. */
+export const SMALL_LINES = {
+	...ORIGINAL_LINES,
+	lineBytesPerRank: 1000,
+	lineBits: 1,
+	requestFee: 100n,
+	allowancePerSecond: 0n,
+};
+
+/** `server` serves one request to `client`; both record it under one event id. */
+export async function serveRequest(server: Market, client: Market): Promise<void> {
+	const eventId = `t-${randomBytes(6).toString('hex')}`;
+	const reservation = await server.prepareServe(peerOf(client.identity), {
+		eventId,
+		reason: 'request',
+	});
+	await client.ledger.apply(server.identity.id.toString('hex'), {
+		id: eventId,
+		kind: 'used',
+		amount: reservation.amount,
+		reason: 'request',
+	});
+	await server.commit(reservation, {reason: 'request'});
+}

@@ -1,15 +1,9 @@
 import test from 'ava';
 import {directLink} from '../../source/market/direct-link.js';
 import type {Market} from '../../source/market/market.js';
-import {levelMarket, ORIGINAL_LINES} from './fixture.js';
+import {levelMarket, SMALL_LINES} from './fixture.js';
 
-const settings = {
-	...ORIGINAL_LINES,
-	lineBytesPerRank: 1000,
-	lineBits: 1,
-	requestFee: 100n,
-	allowancePerSecond: 0n,
-};
+const settings = SMALL_LINES;
 
 async function mirror(a: Market, b: Market) {
 	const ab = await a.account(b.identity.id);

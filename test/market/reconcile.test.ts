@@ -3,15 +3,9 @@ import {encodeCheque, signCheque} from '../../source/market/cheque.js';
 import {directLink, peerOf} from '../../source/market/direct-link.js';
 import type {Market} from '../../source/market/market.js';
 import {CHEQUE_METHOD} from '../../source/market/rails/cheque.js';
-import {levelMarket, ORIGINAL_LINES} from './fixture.js';
+import {levelMarket, SMALL_LINES} from './fixture.js';
 
-const settings = {
-	...ORIGINAL_LINES,
-	lineBytesPerRank: 1000,
-	lineBits: 1,
-	requestFee: 100n,
-	allowancePerSecond: 0n,
-};
+const settings = SMALL_LINES;
 
 async function check(t: {is: (a: unknown, b: unknown, m?: string) => void}, a: Market, b: Market) {
 	const ab = await a.account(b.identity.id);

@@ -1,4 +1,3 @@
-import {randomBytes} from 'node:crypto';
 import test from 'ava';
 import {isTornetError} from '../../source/errors.js';
 import {encodeCheque, signCheque} from '../../source/market/cheque.js';
@@ -8,7 +7,7 @@ import {LevelStore} from '../../source/market/ledger-store.js';
 import {Market} from '../../source/market/market.js';
 import {CHEQUE_METHOD} from '../../source/market/rails/cheque.js';
 import type {MarketSettings} from '../../source/market/settings.js';
-import {identity, levelMarket, manualClock, ORIGINAL_LINES} from './fixture.js';
+import {identity, levelMarket, manualClock, ORIGINAL_LINES, serveRequest} from './fixture.js';
 
 // Lines of 1000 credits per rank; every request costs 1000: a rank-4 peer gets 4 on credit.
 const SMALL: Partial<MarketSettings> = {
@@ -26,21 +25,7 @@ async function pair(t: Parameters<typeof levelMarket>[0], settings: Partial<Mark
 	return {a: a.market, b: b.market, dbA: a.db, clock};
 }
 
-/** `server` serves one request to `client`; both record it under one event id. */
-async function serve(server: Market, client: Market): Promise<void> {
-	const eventId = `t-${randomBytes(6).toString('hex')}`;
-	const reservation = await server.prepareServe(peerOf(client.identity), {
-		eventId,
-		reason: 'request',
-	});
-	await client.ledger.apply(server.identity.id.toString('hex'), {
-		id: eventId,
-		kind: 'used',
-		amount: reservation.amount,
-		reason: 'request',
-	});
-	await server.commit(reservation, {reason: 'request'});
-}
+const serve = serveRequest;
 
 const balanceOf = async (market: Market, other: Market) =>
 	(await market.account(other.identity.id)).balance;

@@ -2,11 +2,11 @@ import {randomBytes} from 'node:crypto';
 import test from 'ava';
 import {isTornetError} from '../../source/errors.js';
 import {chequeLimit, paymentDetails} from '../../source/market/credit-line.js';
-import {directLink, peerOf} from '../../source/market/direct-link.js';
+import {directLink} from '../../source/market/direct-link.js';
 import {LevelStore} from '../../source/market/ledger-store.js';
 import {Market} from '../../source/market/market.js';
 import type {MarketSettings} from '../../source/market/settings.js';
-import {identity, levelMarket, manualClock, tempDb} from './fixture.js';
+import {identity, levelMarket, manualClock, tempDb, serveRequest} from './fixture.js';
 
 // Full lines of 10,000 credits per rank, opening lines of 10% (1,000 per rank); a request costs
 // 1,000. The server is rank 4: the strangers' budget starts at one opening line, 4,000, plus 10%
@@ -20,20 +20,7 @@ const SETTINGS: Partial<MarketSettings> = {
 	strangerSharePermille: 100,
 };
 
-async function serve(server: Market, client: Market): Promise<void> {
-	const eventId = `t-${randomBytes(6).toString('hex')}`;
-	const reservation = await server.prepareServe(peerOf(client.identity), {
-		eventId,
-		reason: 'request',
-	});
-	await client.ledger.apply(server.identity.id.toString('hex'), {
-		id: eventId,
-		kind: 'used',
-		amount: reservation.amount,
-		reason: 'request',
-	});
-	await server.commit(reservation, {reason: 'request'});
-}
+const serve = serveRequest;
 
 async function market(t: Parameters<typeof levelMarket>[0], rank = 4) {
 	return (await levelMarket(t, {rank, settings: SETTINGS, now: manualClock().now})).market;
