@@ -74,6 +74,8 @@ export function decodeEntry(bytes: Uint8Array): IndexEntry | undefined {
 	const size = reader.varint();
 	const seconds = reader.varint();
 	if (reader.failed || !isChunkSize(size) || (flags & ~PINNED) !== 0) return undefined;
+	// A varint reaches 2^62; a time in milliseconds must stay an exact number.
+	if (!Number.isSafeInteger(seconds * 1000)) return undefined;
 	if (reader.remaining !== sliceCount(size) * SLICE_HASH_BYTES) return undefined;
 	return {
 		size,

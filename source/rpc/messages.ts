@@ -1,3 +1,4 @@
+import {utf8Prefix} from '../util/utf8-prefix.js';
 import {Reader, varintLength, writeVarint} from '../util/varint.js';
 
 /**
@@ -38,7 +39,7 @@ export function encodeMessage(message: RpcMessage): Buffer {
 
 		case 'error': {
 			const code = Buffer.from(message.code.slice(0, MAX_METHOD_BYTES), 'ascii');
-			const text = Buffer.from(message.message).subarray(0, MAX_ERROR_MESSAGE_BYTES);
+			const text = utf8Prefix(message.message, MAX_ERROR_MESSAGE_BYTES);
 			const body = Buffer.alloc(1 + code.length + varintLength(text.length) + text.length);
 			body[0] = code.length;
 			code.copy(body, 1);

@@ -141,9 +141,8 @@ export const chunkTargets: TargetSpec[] = [
 			return decodeEntry(input);
 		},
 		encode: encodeEntry,
-		// A last access past 2^53 ms (seconds × 1000 inexact, year ~285,000) re-encodes to a
-		// neighbouring second: stable after one pass, harmless, noted in docs/reliability.md.
-		lossless: false,
+		// A last access past 2^53 ms is refused by decodeEntry, so every record round-trips.
+		lossless: true,
 		maxBytes: 400,
 	}),
 ];
