@@ -16,6 +16,7 @@ import {
 	encodeStoreReferenceRequest,
 } from './messages.js';
 import type {DhtNetwork, FindChunkReply, FindNodeReply, TrafficMeter} from './network.js';
+import {appendFeeTag, type FeeTicket, type TagRequest} from './request-fees.js';
 import {replyWireBytes, requestWireBytes} from './wire-cost.js';
 
 /** What the adapter needs from the transport: a connection to an address (reused when open). */
@@ -31,6 +32,8 @@ export type RpcNetworkOptions = {
 	attemptMs?: number;
 	/** Connections this adapter opened and keeps; past it the least recently used idle one closes. */
 	maxConnections?: number;
+	/** Tags paid requests (dht.node, dht.chunk, dht.ref) for the requester's own ledger. */
+	tagRequest?: TagRequest;
 };
 
 /**
@@ -67,6 +70,7 @@ export class RpcNetwork implements DhtNetwork {
 	private readonly requestTimeoutMs: number;
 	private readonly attemptMs: number;
 	private readonly maxConnections: number;
+	private readonly tagRequest?: TagRequest;
 	/** Connections used for DHT requests, least recently used first (Map keeps insertion order). */
 	private readonly used = new Map<Connection, Use>();
 	connectionsClosed = 0;
@@ -78,6 +82,7 @@ export class RpcNetwork implements DhtNetwork {
 		this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
 		this.attemptMs = options.attemptMs ?? DEFAULT_ATTEMPT_MS;
 		this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+		this.tagRequest = options.tagRequest;
 	}
 
 	/** Connections the adapter has used and still tracks; `owned` of them it opened itself. */
@@ -165,6 +170,7 @@ export class RpcNetwork implements DhtNetwork {
 			deadline.abort();
 		});
 		let use: Use | undefined;
+		let ticket: FeeTicket | undefined;
 		try {
 			let connection = await untilAborted(this.dialer.connect(entry), deadline.signal);
 			// Closed between the endpoint handing it out and now (the limit below, or the peer):
@@ -173,11 +179,16 @@ export class RpcNetwork implements DhtNetwork {
 				connection = await untilAborted(this.dialer.connect(entry), deadline.signal);
 			use = this.track(connection);
 			use.busy++;
-			const reply = await this.rpc.request(connection, method, body, {
+			// The peer is known for certain only now (its handshake), and a tag names it.
+			if (method !== DHT_METHODS.ping) ticket = this.tagRequest?.(connection.peer, 'lookup');
+			const reply = await this.rpc.request(connection, method, appendFeeTag(body, ticket?.tag), {
 				timeoutMs: this.attemptMs,
-				retries: 1, // DHT requests are idempotent: a resend may run twice, harmlessly
+				// DHT requests are idempotent: a resend may run twice, harmlessly, and its fee tag
+				// (the same bytes) is charged once.
+				retries: 1,
 				signal: deadline.signal,
 			});
+			ticket?.end(true);
 			if (meter) meter.bytesReceived += replyWireBytes(reply.length);
 			// It answered: no longer hearsay charged to whoever named it.
 			this.book.prove(to);
@@ -186,6 +197,7 @@ export class RpcNetwork implements DhtNetwork {
 			const failure = deadline.signal.aborted
 				? TornetError.requestTimeout(method, this.requestTimeoutMs)
 				: asTornetError(error);
+			ticket?.end(false, failure);
 			if (meter && failure.code === 'REQUEST_TIMEOUT') meter.timeouts++;
 			throw failure;
 		} finally {

@@ -14,9 +14,13 @@ import {
 	decodeStoreReferenceRequest,
 	encodeFindChunkReply,
 	encodeFindNodeReply,
+	FIND_CHUNK_REQUEST_BYTES,
+	FIND_NODE_REQUEST_BYTES,
+	STORE_REFERENCE_REQUEST_BYTES,
 	type WireContact,
 } from './messages.js';
 import type {DhtHandlers} from './network.js';
+import {type AdmitRequest, type FeeTag, splitFeeTag} from './request-fees.js';
 
 /** A response's RPC header: type ‖ request id (a varint; ids stay below 2^30, so ≤ 4 bytes). */
 const RESPONSE_HEADER_BYTES = 1 + 4;
@@ -28,8 +32,22 @@ const EMPTY = new Uint8Array(0);
  * its packets come from and the identity its handshake proved (so this is how the DHT learns
  * about nodes that ask it). Replies are trimmed to fit one datagram: 20 IPv6 contacts plus 4
  * holder references (1,259 bytes) would not, so the farthest contacts give way first.
+ *
+ * With `admit`, dht.node, dht.chunk and dht.ref are paid requests (request-fees.ts): each is
+ * admitted (charged its lookup fee, or refused) once it decodes, before it is answered or counts
+ * toward a chunk's popularity. Untagged requests are charged too (the node keeps a tab for them);
+ * the tag is how the requester's ledger learns the same event id. dht.ping stays free: it is the
+ * liveness check of the asker's own routing table, which both sides run on each other.
  */
-export function registerDhtMethods(rpc: Rpc, book: ContactBook, node: DhtHandlers): void {
+export function registerDhtMethods(
+	rpc: Rpc,
+	book: ContactBook,
+	node: DhtHandlers,
+	admit?: AdmitRequest,
+): void {
+	const paid = async (connection: Connection, tag: FeeTag | undefined) =>
+		admit?.(connection, 'lookup', tag);
+
 	rpc.register(DHT_METHODS.ping, (body, {connection}) => {
 		const request = decodeEmpty(body);
 		if (request instanceof TornetError) throw request;
@@ -37,18 +55,22 @@ export function registerDhtMethods(rpc: Rpc, book: ContactBook, node: DhtHandler
 		return EMPTY;
 	});
 
-	rpc.register(DHT_METHODS.findNode, (body, {connection}) => {
+	rpc.register(DHT_METHODS.findNode, async (whole, {connection}) => {
+		const {body, tag} = untag(whole, FIND_NODE_REQUEST_BYTES);
 		const request = decodeFindNodeRequest(body);
 		if (request instanceof TornetError) throw request;
+		await paid(connection, tag);
 		const from = requester(book, connection);
 		const reply = node.handleFindNode(from, request.target, request.want);
 		const room = roomFor(connection) - 1;
 		return encodeFindNodeReply(fit(wireContacts(book, reply.contacts), room));
 	});
 
-	rpc.register(DHT_METHODS.findChunk, (body, {connection}) => {
+	rpc.register(DHT_METHODS.findChunk, async (whole, {connection}) => {
+		const {body, tag} = untag(whole, FIND_CHUNK_REQUEST_BYTES);
 		const request = decodeFindChunkRequest(body);
 		if (request instanceof TornetError) throw request;
+		await paid(connection, tag);
 		const from = requester(book, connection);
 		const reply = node.handleFindChunk(from, request.chunkId, request.want);
 		const rate = Math.max(0, Math.round(reply.rate));
@@ -60,15 +82,25 @@ export function registerDhtMethods(rpc: Rpc, book: ContactBook, node: DhtHandler
 		return encodeFindChunkReply({held: reply.held, rate, holders, contacts});
 	});
 
-	rpc.register(DHT_METHODS.storeReference, (body, {connection}) => {
+	rpc.register(DHT_METHODS.storeReference, async (whole, {connection}) => {
+		const {body, tag} = untag(whole, STORE_REFERENCE_REQUEST_BYTES);
 		const request = decodeStoreReferenceRequest(body);
 		if (request instanceof TornetError) throw request;
 		const from = requester(book, connection);
-		// A full book cannot pin the holder; refusing beats keeping a reference to nobody.
+		// A full book cannot pin the holder; refusing beats keeping a reference to nobody (and it
+		// is refused before it is charged).
 		if (from === NONE) throw TornetError.tooManyRequests('contact book is full');
+		await paid(connection, tag);
 		node.handleStoreReference(from, request.chunkId);
 		return EMPTY;
 	});
+}
+
+/** The request without its fee tag; a malformed tag is the request's BAD_MESSAGE. */
+function untag(whole: Buffer, plainBytes: number): {body: Buffer; tag?: FeeTag} {
+	const split = splitFeeTag(whole, plainBytes);
+	if (split instanceof TornetError) throw split;
+	return {body: split.message, ...(split.tag ? {tag: split.tag} : {})};
 }
 
 /**

@@ -3,6 +3,7 @@ import {idToHex} from '../identity/id.js';
 import type {Identity} from '../identity/keys.js';
 import type {PeerIdentity} from '../wire/handshake.js';
 import {chequeLimit, creditLine, earnedLine, isRailName, type RailName} from './credit-line.js';
+import {encodeEventsPage} from './events-page.js';
 import {Ledger} from './ledger.js';
 import type {Account, LedgerEvent, ServiceReason} from './ledger-records.js';
 import type {LedgerStore} from './ledger-store.js';
@@ -12,11 +13,8 @@ import {
 	decodeEvents,
 	decodeEventsRequest,
 	encodeBalanceView,
-	encodeEvents,
 	encodeEventsRequest,
 	type PriceTerms,
-	type WireEvent,
-	wireEventLength,
 } from './messages.js';
 import {chunkRequestPrice, transferPrice} from './pricing.js';
 import {AllowanceRail} from './rails/allowance.js';
@@ -36,8 +34,6 @@ import {StrangerGate} from './stranger-gate.js';
 
 export {BALANCE_METHOD, EVENTS_METHOD} from './method-names.js';
 
-/** Events per market.events answer: ~60 bytes each, well inside one datagram (1169 bytes). */
-const EVENTS_PAGE_BYTES = 1000;
 const MAX_EVENT_PAGES = 64;
 
 export type MarketOptions = {
@@ -48,6 +44,8 @@ export type MarketOptions = {
 	bitcoin?: BitcoinRailOptions;
 	/** How to reach a peer by id (the node dials it), for settle() and reconcile() by id. */
 	connect?: (peerId: Buffer) => Promise<MarketLink>;
+	/** Fees charged to a peer (by account key) and not yet in the ledger: they hold its line too. */
+	heldFees?: (peer: string) => bigint;
 };
 
 /** One row of `tornet ledger`: our account with a peer, for people and for --json. */
@@ -90,6 +88,7 @@ export class Market {
 	readonly rails: ReadonlyMap<RailName, SettlementRail>;
 	private readonly now: () => number;
 	private readonly connect?: (peerId: Buffer) => Promise<MarketLink>;
+	private readonly heldFees: (peer: string) => bigint;
 	private readonly methodRails = new Map<string, SettlementRail>();
 	/** Lines peers told us they extend to us (market.balance), bounded like the connections. */
 	readonly linesFromPeers = new Map<string, bigint>();
@@ -101,6 +100,7 @@ export class Market {
 		this.now = options.now ?? Date.now;
 		this.store = options.store;
 		this.connect = options.connect;
+		this.heldFees = options.heldFees ?? (() => 0n);
 		this.ledger = new Ledger({
 			store: options.store,
 			now: this.now,
@@ -172,11 +172,12 @@ export class Market {
 		const account = await this.ledger.account(key);
 		const amount = this.price(request);
 		const rails = this.railsOffered();
+		const limit = earnedLine(peer.rank, account.received, this.settings) - this.heldFees(key);
 		const reservation = await this.ledger.reserve(key, {
 			eventId: request.eventId,
 			amount,
 			direction: 'serve',
-			limit: earnedLine(peer.rank, account.received, this.settings),
+			limit,
 			rails,
 		});
 		try {
@@ -228,16 +229,6 @@ export class Market {
 	release(reservation: Reservation): void {
 		this.ledger.release(reservation);
 		this.strangers.done(reservation, 0n);
-	}
-
-	/** Reserve and apply in one step: a fee for a request we answered (found or not). */
-	async chargeFee(
-		peer: PeerIdentity,
-		reason: 'lookup' | 'request',
-		eventId: string,
-	): Promise<Account> {
-		const reservation = await this.prepareServe(peer, {eventId, reason});
-		return this.commit(reservation, {reason});
 	}
 
 	/**
@@ -348,25 +339,7 @@ export class Market {
 			const request = decodeEventsRequest(body);
 			if (!request) throw TornetError.badMessage('bad market.events request');
 			const events = await this.ledger.events(key, request.since, Math.min(request.limit, 255));
-			const page: WireEvent[] = [];
-			let bytes = 1;
-			for (const event of events) {
-				const wire: WireEvent = {
-					id: event.id,
-					seq: event.seq,
-					time: event.time,
-					kind: event.kind,
-					amount: event.amount,
-					...(event.reason ? {reason: event.reason} : {}),
-					...(event.rail ? {rail: event.rail} : {}),
-					...(event.chunk ? {chunk: Buffer.from(event.chunk, 'hex')} : {}),
-				};
-				bytes += wireEventLength(wire);
-				if (bytes > EVENTS_PAGE_BYTES) break;
-				page.push(wire);
-			}
-
-			return encodeEvents(page);
+			return encodeEventsPage(events);
 		}
 
 		const rail = this.methodRails.get(method);

@@ -243,8 +243,11 @@ export class TransferHooks {
 		};
 	}
 
-	/** The seller's price terms (market.balance), cached; our own when it cannot tell us. */
-	private async termsOf(peer: PeerIdentity): Promise<PriceTerms> {
+	/**
+	 * The seller's price terms (market.balance), cached; our own when it cannot tell us. The node's
+	 * request fees price our side of a fee tab with them too.
+	 */
+	async termsOf(peer: PeerIdentity): Promise<PriceTerms> {
 		const key = peerKey(peer.id);
 		const known = this.terms.get(key);
 		if (known && this.now() - known.at < TERMS_TTL_MS) return known.terms;

@@ -34,6 +34,7 @@ export type FetchContext = {
 	rpc: Rpc;
 	dial: (address: NodeAddress) => Promise<Connection>;
 	charge?: FetchOptions['charge'];
+	tagRequest?: FetchOptions['tagRequest'];
 };
 
 /** A DHT contact as a place to fetch from. */
@@ -65,6 +66,7 @@ export async function fetchContent(
 		findSources: dhtSources(context),
 		rpc: context.rpc,
 		charge: context.charge,
+		tagRequest: context.tagRequest,
 		onProgress,
 		signal,
 	});
@@ -91,7 +93,11 @@ export async function pullChunk(
 	chunkId: Buffer,
 ): Promise<number | undefined> {
 	const sources = [sourceOf(context, holder)];
-	const session = new FetchSession({rpc: context.rpc, charge: context.charge});
+	const session = new FetchSession({
+		rpc: context.rpc,
+		charge: context.charge,
+		tagRequest: context.tagRequest,
+	});
 	try {
 		const meta = await fetchMeta(context.store, chunkId, sources, session);
 		await fetchChunk(context.store, meta, sources, session);

@@ -10,6 +10,7 @@ import type {LookupResult} from '../dht/lookup.js';
 import {DhtNode} from '../dht/node.js';
 import {RoutingTable} from '../dht/routing-table.js';
 import {type Dialer, RpcNetwork} from '../dht/rpc-network.js';
+import type {AdmitRequest, TagRequest} from '../dht/request-fees.js';
 import {registerDhtMethods} from '../dht/rpc-server.js';
 import {formatAddress, type NodeAddress, parseAddress} from '../identity/address.js';
 import type {Identity} from '../identity/keys.js';
@@ -58,6 +59,10 @@ export type DhtServiceOptions = {
 		chunkId: Buffer,
 		holdings: ChunkHoldings,
 	) => Promise<number | undefined>;
+	/** Charge (or refuse) each paid request we answer: dht.node, dht.chunk, dht.ref. */
+	admitRequest?: AdmitRequest;
+	/** Tag each paid request we send, for our own ledger. */
+	tagRequest?: TagRequest;
 };
 
 export type DhtLookup = Omit<LookupResult, 'closest' | 'holder'> & {closest: DhtContact[]};
@@ -137,6 +142,7 @@ export class DhtService {
 			dialer: host.dialer ?? host.endpoint,
 			requestTimeoutMs: options.requestTimeoutMs,
 			maxConnections: options.maxConnections,
+			tagRequest: options.tagRequest,
 		});
 		this.holdings = options.holdings ?? new MemoryHoldings();
 		this.cache = new PullCache(
@@ -159,7 +165,7 @@ export class DhtService {
 			config,
 			chunks: this.cache,
 		});
-		registerDhtMethods(host.rpc, this.book, this.node);
+		registerDhtMethods(host.rpc, this.book, this.node, options.admitRequest);
 	}
 
 	/**

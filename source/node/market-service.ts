@@ -33,6 +33,9 @@ import {
 	usePermille,
 } from '../market/ledger-view.js';
 import type {AccountView} from '../market/market.js';
+import {type AdmitRequest, FEE_TAB_NOTICE, type TagRequest} from '../dht/request-fees.js';
+import {ChargedFees} from './charged-fees.js';
+import {OwedFees} from './owed-fees.js';
 import type {CreditEntry} from './snapshot.js';
 
 /** What the service needs from its node (a TornetNode has all of it). */
@@ -63,6 +66,8 @@ export type FetchHooks = {
 		request: ChunkTransferInfo,
 		options?: ChargeOptions,
 	): Promise<TransferTicket>;
+	/** Tags each paid request we send (chunk.meta, lookups) for our own ledger. */
+	tagRequest: TagRequest;
 };
 
 /** Control methods and what they take: see registerMarketControl. */
@@ -84,6 +89,9 @@ const DUE_PERMILLE = 900;
 export class MarketService {
 	readonly market: Market;
 	readonly hooks: TransferHooks;
+	/** Lookup and request fees we charge peers, and those we owe them (request-fees.ts). */
+	readonly charged: ChargedFees;
+	readonly owed: OwedFees;
 	readonly addresses = new PeerAddresses();
 	private readonly host: MarketHost;
 	private readonly db: ClassicLevel<string, string>;
@@ -135,6 +143,7 @@ export class MarketService {
 			...(options.settings ? {settings: options.settings} : {}),
 			...(options.now ? {now: options.now} : {}),
 			connect: async (peerId) => this.linkById(peerId),
+			heldFees: (peer) => this.charged.heldFor(peer),
 		});
 		this.hooks = new TransferHooks({
 			market: this.market,
@@ -143,6 +152,26 @@ export class MarketService {
 			// is our IOU, and the creditor bounds how many it takes (chequeLimitLines).
 			autoSettleCredits: options.autoSettleCredits ?? this.market.lineFor(host.identity.rank),
 			...(options.now ? {now: options.now} : {}),
+		});
+		const now = options.now ? {now: options.now} : {};
+		this.charged = new ChargedFees({
+			market: this.market,
+			notify(connection, body) {
+				try {
+					host.rpc.notify(connection, FEE_TAB_NOTICE, body);
+				} catch {
+					// Closed meanwhile: the peer's reconciliation learns the segment instead.
+				}
+			},
+			...now,
+		});
+		this.owed = new OwedFees({
+			hooks: this.hooks,
+			reconcile: async (peer) => this.market.reconcile(await this.linkById(peer.id)),
+			...now,
+		});
+		host.rpc.onNotice(FEE_TAB_NOTICE, (body, {connection}) => {
+			this.owed.notice(connection.peer, body);
 		});
 		registerMarketMethods(host.rpc, this.market);
 		host.endpoint.on('connection', this.onConnection);
@@ -164,12 +193,31 @@ export class MarketService {
 		return this.hooks.charge(peer, request, options);
 	};
 
+	/** The DHT's and chunk.meta's hook: charge a paid request its fee, or refuse it. */
+	readonly admitRequest: AdmitRequest = async (connection, kind, tag) => {
+		this.reconcileOnce(connection.peer);
+		return this.charged.admit(connection, kind, tag);
+	};
+
+	/** Tags our own paid requests, so our ledger records what each peer charges. */
+	readonly tagRequest: TagRequest = (peer, kind) =>
+		this.closed ? undefined : this.owed.tag(peer, kind);
+
+	/**
+	 * Write the fees we charged now and tell the peers; then wait for the segments peers told us
+	 * of to be recorded (tests; close does it too). A peer's notice still on its way is not waited for.
+	 */
+	async flushFees(): Promise<void> {
+		await this.charged.flush();
+		await this.owed.flush();
+	}
+
 	serveHooks(): ServeHooks {
 		return {admit: this.admit};
 	}
 
 	fetchHooks(): FetchHooks {
-		return {charge: this.charge};
+		return {charge: this.charge, tagRequest: this.tagRequest};
 	}
 
 	/** `tornet ledger`: every account, amounts as decimal strings. */
@@ -220,6 +268,7 @@ export class MarketService {
 		if (this.closed) return;
 		this.closed = true;
 		this.host.endpoint.off('connection', this.onConnection);
+		await Promise.all([this.charged.close(), this.owed.close()]);
 		await this.creditRefresh;
 		await this.market.ledger.idle();
 		await this.db.close();

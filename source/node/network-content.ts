@@ -14,7 +14,7 @@ import {dhtSources, type FetchContext} from './content-fetch.js';
  * its verified reads. Fetched chunks stay as cached copies, so a page opened twice is local.
  */
 export function networkContent(context: FetchContext): GatewayContent {
-	const {store, rpc, charge} = context;
+	const {store, rpc, charge, tagRequest} = context;
 	const find = dhtSources(context);
 	const ensure = async (chunk: ChunkMeta, session: FetchSession) => {
 		if (await store.has(chunk.id)) return;
@@ -23,7 +23,7 @@ export function networkContent(context: FetchContext): GatewayContent {
 
 	return {
 		async description(link, signal) {
-			const session = new FetchSession({rpc, charge, signal});
+			const session = new FetchSession({rpc, charge, tagRequest, signal});
 			if (!(await store.has(link.id))) {
 				const meta = await fetchMeta(store, link.id, await find(link.id), session);
 				await ensure(meta, session);
@@ -35,7 +35,7 @@ export function networkContent(context: FetchContext): GatewayContent {
 			});
 		},
 		async *read(entry, start, end, signal) {
-			const session = new FetchSession({rpc, charge, signal});
+			const session = new FetchSession({rpc, charge, tagRequest, signal});
 			let chunkStart = 0;
 			for (const chunk of entry.chunks) {
 				const chunkEnd = chunkStart + chunk.size;

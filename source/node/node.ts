@@ -147,6 +147,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 			uploadBytesPerSecond: () => this.currentSettings.uploadBps,
 			// Every transfer is priced and reserved against the peer's credit line before a byte moves.
 			admit: async (peer, terms) => this.market.admit(peer, terms),
+			admitRequest: async (...request) => this.market.admitRequest(...request),
 		});
 		this.endpoint.on('connection', (connection) => {
 			this.attach(connection);
@@ -156,6 +157,8 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 		this.dht = new DhtService(this, {
 			holdings: content.holdings,
 			fetchChunk: async (holder, chunkId) => pullChunk(this.fetchContext(), holder, chunkId),
+			admitRequest: async (...request) => this.market.admitRequest(...request),
+			tagRequest: (peer, kind) => this.market?.tagRequest(peer, kind),
 			...options.dht,
 			bootstrap: options.bootstrap,
 		});
@@ -318,13 +321,14 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 			dht: this.dht,
 			rpc: this.rpc,
 			dial: async (address) => this.dial(address),
-			charge: this.market.charge,
+			...this.market.fetchHooks(),
 		};
 	}
 
 	async close(): Promise<void> {
 		this.chunkServer.close();
 		this.dht.close();
+		await this.market.flushFees(); // while the peers can still be told
 		await this.gateway?.close();
 		for (const timer of this.timers) clearInterval(timer);
 		await this.control?.close();

@@ -5,8 +5,10 @@ import {
 	DHT_METHODS,
 	decodeFindNodeRequest,
 	encodeFindNodeReply,
+	FIND_NODE_REQUEST_BYTES,
 	type WireContact,
 } from '../../source/dht/messages.js';
+import {splitFeeTag} from '../../source/dht/request-fees.js';
 import {TornetError} from '../../source/errors.js';
 import {parseAddress} from '../../source/identity/address.js';
 import {compareDistance, nodeIdFromPublicKey} from '../../source/identity/id.js';
@@ -226,7 +228,10 @@ test.serial(
 		const from = 15;
 		let named = 0;
 		nodes[hostile].rpc.register(DHT_METHODS.findNode, (body) => {
-			const request = decodeFindNodeRequest(body);
+			// Requests end with the asker's fee tag (request-fees.ts).
+			const split = splitFeeTag(body, FIND_NODE_REQUEST_BYTES);
+			if (split instanceof TornetError) throw split;
+			const request = decodeFindNodeRequest(split.message);
 			if (request instanceof TornetError) throw request;
 			// Fresh fakes every time; nothing listens at their address.
 			const fakes = Array.from({length: request.want}, () => ({

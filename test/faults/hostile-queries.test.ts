@@ -1,10 +1,18 @@
 import {randomBytes} from 'node:crypto';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import test from 'ava';
+import {META_METHOD} from '../../source/chunks/transfer/protocol.js';
 import {DHT_METHODS, encodeFindNodeReply, type WireContact} from '../../source/dht/messages.js';
 import {NONE} from '../../source/dht/id-table.js';
+import {isTornetError} from '../../source/errors.js';
+import {parseAddress} from '../../source/identity/address.js';
 import {nodeIdFromPublicKey} from '../../source/identity/id.js';
 import {generateKeyPair} from '../../source/identity/keys.js';
+import {TornetNode} from '../../source/node/node.js';
 import {testnet} from '../helpers/testnet.js';
+import {ledgersMirror} from '../node/fees-fixture.js';
 import {fetchSha, publishRandom, scratch} from './hostile-fixture.js';
 
 const QUERIES = 5000;
@@ -68,4 +76,76 @@ test('a node answering lookups with garbage or contacts that do not exist does n
 		});
 		t.false(fakeInTable, `node ${i}: no fake contact in the routing table`);
 	}
+});
+
+test('a node flooding missing chunk ids pays for every query until its line is used up, then is refused', async (t) => {
+	// Lines of 20,000 × rank credits and fees of 1,000: a flooder of rank ~8 is refused after a
+	// few hundred queries per node, while a fetch (a few dozen lookups and cheap transfers) fits.
+	const settings = {
+		lineBytesPerRank: 20_000,
+		lineBits: 1,
+		openingLinePermille: 1000,
+		lookupFee: 1000n,
+		requestFee: 1000n,
+		multiplierPermille: 10,
+		allowancePerSecond: 0n,
+	};
+	const {nodes} = await testnet(t, 3, {bootstrap: 'first', market: {settings}});
+	const [target, publisher, fetcher] = nodes;
+	const directory = await scratch(t);
+	const dataDir = await mkdtemp(join(tmpdir(), 'tornet-flooder-'));
+	// A free rider: it never settles, so only its line stands between it and the nodes' work.
+	const attacker = await TornetNode.open({
+		dataDir,
+		host: '127.0.0.1',
+		bootstrap: [target.address],
+		market: {settings, autoSettleCredits: 0n},
+	});
+	t.teardown(async () => {
+		await attacker.close();
+		await rm(dataDir, {recursive: true, force: true});
+	});
+	await attacker.dht.start();
+	const content = await publishRandom(publisher, directory, 300_000);
+
+	let sent = 0;
+	const flood = async () => {
+		while (sent < 3000 && target.market.charged.stats.refused === 0) {
+			sent++;
+			await attacker.dht.findChunk(randomBytes(20)).catch(() => undefined);
+		}
+	};
+
+	const attack = Promise.all(Array.from({length: 16}, flood));
+	const fetched = await fetchSha(fetcher, directory, content.link);
+	await attack;
+	t.is(fetched, content.sha256, 'the honest fetch completed byte-exact during the flood');
+
+	// Whatever the flood left in flight, a query from the attacker is now refused for payment:
+	// chunk searches through its DHT, and chunk.meta straight at the target.
+	const index = attacker.dht.book.indexOf(target.identity.id);
+	const search = await t.throwsAsync(attacker.dht.network.findChunk(index, randomBytes(20), 20));
+	t.true(isTornetError(search, 'PAYMENT_REQUIRED'), String(search));
+	const connection = await attacker.dial(parseAddress(target.address));
+	const meta = await t.throwsAsync(attacker.rpc.request(connection, META_METHOD, randomBytes(20)));
+	t.true(isTornetError(meta, 'PAYMENT_REQUIRED'), String(meta));
+	const {refused} = target.market.charged.stats;
+
+	await Promise.all([...nodes, attacker].map(async (node) => node.market.flushFees()));
+	const owed = (await target.market.market.account(attacker.identity.id)).balance;
+	const line = target.market.market.lineFor(attacker.identity.rank);
+	t.log(
+		`${sent} searches: the attacker owes the target ${owed} of its ${line} line; ${refused} refused`,
+	);
+	t.true(owed > line - settings.lookupFee && owed <= line, 'charged up to its line, never past it');
+	const {sent: served} = await target.market.market.account(attacker.identity.id);
+	t.is(served, owed, 'every credit of it is fees for queries answered');
+
+	// Honest peers are still served, and their ledgers with each other mirror.
+	const {closest} = await fetcher.dht.lookup(randomBytes(20));
+	t.true(
+		closest.some((contact) => contact.id.equals(target.identity.id)),
+		'the target still answers an honest lookup',
+	);
+	t.true(await ledgersMirror(nodes), 'honest ledgers mirror after lookups, fees and a fetch');
 });

@@ -1,9 +1,11 @@
+import {type AdmitRequest, splitFeeTag} from '../../dht/request-fees.js';
 import {TornetError} from '../../errors.js';
 import type {Rpc} from '../../rpc/rpc.js';
 import type {Connection} from '../../transport/connection.js';
 import type {TornetStream} from '../../transport/stream.js';
 import type {PeerIdentity} from '../../wire/handshake.js';
 import type {ChunkStore} from '../chunk-store.js';
+import {ID_BYTES} from '../../identity/hash.js';
 import {SLICE_BYTES, SLICE_HASH_BYTES} from '../slices.js';
 import {
 	decodeGetRequest,
@@ -46,6 +48,11 @@ export type ChunkServerOptions = {
 	lowPriority?: boolean;
 	/** Before any byte moves; a thrown TornetError goes back to the fetcher as the error reply. */
 	admit?: (peer: PeerIdentity, terms: TransferTerms) => Promise<Admission>;
+	/**
+	 * chunk.meta is a paid request: charged its request fee (found or not) or refused before the
+	 * store is read (request-fees.ts). Without it, chunk.meta is free.
+	 */
+	admitRequest?: AdmitRequest;
 	/** After each transfer, with the bytes actually sent (the node's upload counter). */
 	onServed?: (bytes: number, peer: PeerIdentity) => void;
 	/** Share a stream router with other protocols; a private one otherwise. */
@@ -111,9 +118,13 @@ export class ChunkServer {
 
 	/** Registers chunk.meta on the node's RPC. */
 	register(rpc: Rpc): void {
-		rpc.register(META_METHOD, async (body) => {
-			const id = decodeMetaRequest(body);
+		rpc.register(META_METHOD, async (body, {connection}) => {
+			const split = splitFeeTag(body, ID_BYTES);
+			if (split instanceof TornetError) throw split;
+			const id = decodeMetaRequest(split.message);
 			if (!id) throw TornetError.badMessage('chunk.meta wants a 20-byte chunk id');
+			// A query for a chunk we do not hold is paid like one we do: a flood of random ids costs.
+			await this.options.admitRequest?.(connection, 'request', split.tag);
 			const entry = await this.options.store.entry(id);
 			if (!entry) throw TornetError.notFound(`chunk ${id.toString('hex')}`);
 			return encodeMetaReply(entry.size, entry.slices);

@@ -1,4 +1,5 @@
-import {TornetError} from '../../errors.js';
+import {appendFeeTag, type FeeTicket} from '../../dht/request-fees.js';
+import {isTornetError, TornetError} from '../../errors.js';
 import type {ChunkStore} from '../chunk-store.js';
 import {type ChunkSource, FetchSession, type FetchOptions} from './fetch-session.js';
 import {type ChunkMeta, decodeMetaReply, encodeMetaRequest, META_METHOD} from './protocol.js';
@@ -25,18 +26,24 @@ export async function fetchMeta(
 	for (const source of sources) {
 		if (signal?.aborted) throw TornetError.aborted('chunk.meta');
 		if (session.isBanned(source.peerId)) continue;
+		let ticket: FeeTicket | undefined;
 		try {
 			const connection = await session.connect(source);
-			const reply = await rpc.request(connection, META_METHOD, encodeMetaRequest(id), {
+			ticket = session.options.tagRequest?.(connection.peer, 'request');
+			const body = appendFeeTag(encodeMetaRequest(id), ticket?.tag);
+			const reply = await rpc.request(connection, META_METHOD, body, {
 				timeoutMs: session.options.metaTimeoutMs ?? META_TIMEOUT_MS,
 				retries: 1,
 				signal,
 			});
+			ticket?.end(true);
 			const meta = decodeMetaReply(id, reply);
 			if (meta) return meta;
 			lastError = TornetError.corrupt(`chunk.meta answer for ${id.toString('hex')}`);
 			session.penalise(source.peerId, lastError);
 		} catch (error) {
+			// The holder's NOT_FOUND is an answer, and paid like one (the only NOT_FOUND here).
+			ticket?.end(isTornetError(error, 'NOT_FOUND'), error);
 			if (!(error instanceof TornetError) || error.code === 'ABORTED') throw error;
 			lastError = error;
 			session.sourceFailed(source.peerId, error);

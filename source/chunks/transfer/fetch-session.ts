@@ -1,3 +1,4 @@
+import type {TagRequest} from '../../dht/request-fees.js';
 import {TornetError} from '../../errors.js';
 import type {Rpc} from '../../rpc/rpc.js';
 import type {Connection} from '../../transport/connection.js';
@@ -24,6 +25,8 @@ export type FetchOptions = {
 		terms: TransferTerms,
 		options?: {signal?: AbortSignal},
 	) => Promise<Admission>;
+	/** Tags each chunk.meta (a paid request) for our own ledger (dht/request-fees.ts). */
+	tagRequest?: TagRequest;
 	/** A holder sent bytes that are not the chunk: it is dropped for the rest of this fetch. */
 	onBadSource?: (peerId: Buffer, error: TornetError) => void;
 	/** A holder failed otherwise (NOT_FOUND, TOO_MANY_REQUESTS, a stall, …): skipped for the chunk. */

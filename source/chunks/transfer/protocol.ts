@@ -15,9 +15,12 @@ import {isChunkSize, MAX_SLICES, SLICE_HASH_BYTES, sliceCount, slicesMatchId} fr
  *
  * chunk.meta (RPC request, one datagram each way):
  *
- *   request  chunk id (20 B)
+ *   request  chunk id (20 B) [‖ fee tag (9 B, dht/request-fees.ts)]
  *   reply    varint size ‖ slice hashes (20 B × ceil(size / 64 KiB), at most 16 × 20 B)
- *   error    NOT_FOUND when the chunk is not held
+ *   error    NOT_FOUND when the chunk is not held; PAYMENT_REQUIRED past the asker's line
+ *
+ * chunk.meta costs the holder's request fee whether the chunk is held or not (NOT_FOUND is an
+ * answer too), so asking for random ids is paid like any other service.
  *
  * The fetcher checks the reply against the id (slicesMatchId): the id is the hash of the size and
  * the slice hashes, so a holder cannot lie about either.
