@@ -14,6 +14,7 @@ import {gatewayTargets} from './gateway.js';
 import {localTargets} from './local.js';
 import {marketTargets} from './market.js';
 import {cookieTarget, sessionTarget} from './packets.js';
+import {feeTargets} from './request-fees.js';
 import {dhtTargets, hostPortTarget, rpcMessageTarget} from './rpc-dht.js';
 import {varintTarget} from './varint.js';
 
@@ -40,6 +41,7 @@ export const TARGETS: TargetSpec[] = [
 	rpcMessageTarget,
 	hostPortTarget,
 	...dhtTargets,
+	...feeTargets,
 	// chunks
 	...chunkTargets,
 	// market
