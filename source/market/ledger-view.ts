@@ -1,5 +1,6 @@
 import {idToHex} from '../identity/id.js';
 import type {RailName} from './credit-line.js';
+import type {Account} from './ledger-records.js';
 import type {AccountView, Market} from './market.js';
 import type {SettleResult} from './rails/rail.js';
 
@@ -23,6 +24,13 @@ export type AccountJson = {
 	received: string;
 	settledIn: string;
 	settledOut: string;
+	/**
+	 * Cumulative cheques: the highest the peer signed to us that we accepted, and the total of
+	 * ours it accepted (each must equal the peer's opposite figure; the crash loop checks it).
+	 * Optional only so that older readers and literals stay valid; the node always sends them.
+	 */
+	chequeIn?: string;
+	chequeOut?: string;
 	reserved: string;
 	lastSettlement: {time: number; rail: RailName; amount: string; direction: 'in' | 'out'} | null;
 	/** A settlement in flight, or the last automatic one failed. */
@@ -62,6 +70,7 @@ export function accountJson(
 	market: Market,
 	view: AccountView,
 	state?: SettlementStateOf,
+	cheques?: Pick<Account, 'chequeIn' | 'chequeOut'>,
 ): AccountJson {
 	const toUs = lineToUs(market, view.peer);
 	const last = view.lastSettlement;
@@ -77,6 +86,12 @@ export function accountJson(
 		received: String(view.received),
 		settledIn: String(view.settledIn),
 		settledOut: String(view.settledOut),
+		...(cheques
+			? {
+					chequeIn: String(cheques.chequeIn.cumulative),
+					chequeOut: String(cheques.chequeOut.cumulative),
+				}
+			: {}),
 		reserved: String(view.reserved),
 		lastSettlement: last ? {...last, amount: String(last.amount)} : null,
 		settlement: state?.(view.peer) ?? null,
@@ -84,18 +99,20 @@ export function accountJson(
 	};
 }
 
-export function ledgerReply(
+/** Every account as JSON, with its cheque totals from the ledger's records (cached in memory). */
+export async function ledgerReply(
 	market: Market,
 	accounts: AccountView[],
 	state?: SettlementStateOf,
-): LedgerReply {
+): Promise<LedgerReply> {
+	const records = await Promise.all(accounts.map(async (view) => market.ledger.account(view.peer)));
 	return {
 		self: {
 			id: idToHex(market.identity.id),
 			rank: market.identity.rank,
 			line: String(market.lineFor(market.identity.rank)),
 		},
-		accounts: accounts.map((view) => accountJson(market, view, state)),
+		accounts: accounts.map((view, index) => accountJson(market, view, state, records[index])),
 	};
 }
 

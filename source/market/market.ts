@@ -272,7 +272,11 @@ export class Market {
 	async reconcile(peer: Buffer | MarketLink, claimLimit?: bigint): Promise<MergeResult> {
 		const link = await this.link(peer);
 		const key = peerKey(link.peer.id);
-		const limit = claimLimit ?? this.lineFor(link.peer.rank);
+		// A claim may be as large as either line: the one we extend to the peer, or the one it
+		// extends to us (a higher-ranked buyer may have had more in flight than our line to it).
+		const toUs = this.linesFromPeers.get(key) ?? this.lineFor(this.identity.rank);
+		const line = this.lineFor(link.peer.rank);
+		const limit = claimLimit ?? (toUs > line ? toUs : line);
 		const total: MergeResult = {applied: 0, disputed: 0, claimed: 0n, peerSeq: 0};
 		for (let page = 0; page < MAX_EVENT_PAGES; page++) {
 			const since = (await this.ledger.account(key)).peerSeq;

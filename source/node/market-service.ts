@@ -75,6 +75,12 @@ export const LEDGER_CONTROL = 'ledger';
 export const SETTLE_CONTROL = 'settle';
 /** Peers reconciled per run; past that, a peer is reconciled only by `tornet settle`. */
 const MAX_RECONCILED = 4096;
+/**
+ * A peer that connects to us anew (it may have restarted after a crash) is reconciled again, at
+ * most this often: otherwise the side that stayed up would keep its view of a half-recorded event
+ * until the next `tornet settle`.
+ */
+const RECONCILE_AGAIN_MS = 60_000;
 /** The console's credit pane is refreshed at most this often. */
 const CREDIT_REFRESH_MS = 1000;
 const MAX_CREDIT_ROWS = 200;
@@ -96,10 +102,11 @@ export class MarketService {
 	private readonly host: MarketHost;
 	private readonly db: ClassicLevel<string, string>;
 	private readonly options: MarketServiceOptions;
-	private readonly reconciled = new Set<string>();
+	/** Peer → when we last reconciled with it. */
+	private readonly reconciled = new Map<string, number>();
 	private readonly onConnection = (connection: Connection) => {
 		this.rememberConnection(connection);
-		this.reconcileOnce(connection.peer);
+		this.reconcileOnce(connection.peer, RECONCILE_AGAIN_MS);
 	};
 
 	private creditCache: CreditEntry[] = [];
@@ -245,7 +252,7 @@ export class MarketService {
 
 	/** The console's credit pane (the last figures; refreshed in the background at most 1/s). */
 	credit(): CreditEntry[] {
-		const now = Date.now();
+		const now = (this.options.now ?? Date.now)();
 		if (!this.closed && !this.creditRefresh && now - this.creditAt >= CREDIT_REFRESH_MS) {
 			this.creditAt = now;
 			this.creditRefresh = this.market
@@ -277,12 +284,19 @@ export class MarketService {
 	/** A link to a peer: its open connection, else a remembered or resolved address. */
 	private async linkById(peerId: Buffer): Promise<MarketLink> {
 		const key = peerKey(peerId);
+		// The newest open connection: after the peer restarted, an older one of ours may still look
+		// open until its idle timeout while the peer drops its packets.
+		let open: Connection | undefined;
 		let fallback: Connection | undefined;
 		for (const connection of this.host.endpoint.connections()) {
 			if (!connection.peer.id.equals(peerId)) continue;
-			this.rememberConnection(connection);
-			if (connection.isOpen) return rpcLink(this.host.rpc, connection);
-			fallback = connection;
+			if (connection.isOpen) open = connection;
+			else fallback = connection;
+		}
+
+		if (open) {
+			this.rememberConnection(open);
+			return rpcLink(this.host.rpc, open);
 		}
 
 		const address =
@@ -299,12 +313,18 @@ export class MarketService {
 		this.addresses.remember(peerKey(connection.peer.id), addressOf(connection));
 	}
 
-	/** After a crash either side may lack the other's last events: merge them once per run. */
-	private reconcileOnce(peer: PeerIdentity): void {
+	/**
+	 * After a crash either side may lack the other's last events: merge them once per run, and
+	 * again when the peer connects anew at least `againMs` later.
+	 */
+	private reconcileOnce(peer: PeerIdentity, againMs = Number.POSITIVE_INFINITY): void {
 		if (this.options.reconcile === false || this.closed) return;
 		const key = peerKey(peer.id);
-		if (this.reconciled.has(key) || this.reconciled.size >= MAX_RECONCILED) return;
-		this.reconciled.add(key);
+		const last = this.reconciled.get(key);
+		const now = (this.options.now ?? Date.now)();
+		if (last !== undefined && now - last < againMs) return;
+		if (last === undefined && this.reconciled.size >= MAX_RECONCILED) return;
+		this.reconciled.set(key, now);
 		void (async () => {
 			const account = await this.market.ledger.account(key);
 			if (account.seq === 0) return;
