@@ -1,6 +1,8 @@
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {TornetError} from '../errors.js';
+import type {BitcoinRailOptions} from './rails/bitcoin.js';
+import {parseBitcoinConfig} from './rails/bitcoin-config.js';
 import {DEFAULT_MARKET_SETTINGS, type MarketSettings, marketSettings} from './settings.js';
 
 /** Optional, beside settings.json: the node's prices, lines and settlement policy. */
@@ -13,12 +15,14 @@ export type MarketConfig = {
 	 * (undefined: the line our own rank earns; 0: never settle without the operator).
 	 */
 	autoSettleCredits?: bigint;
+	/** The Bitcoin rail's address source and node (rails/bitcoin-config.ts), when configured. */
+	bitcoin?: BitcoinRailOptions;
 };
 
 const CREDIT_KEYS = new Set(['lookupFee', 'requestFee', 'allowancePerSecond']);
 
 /**
- * Read `<data>/market.json`: any MarketSettings field plus `autoSettleCredits`; credit amounts as
+ * Read `<data>/market.json`: any MarketSettings field plus `autoSettleCredits` and `bitcoin`; credit amounts as
  * decimal strings or safe integers (JSON has no bigint). A missing file means the defaults; an
  * unknown key or a bad value is an error that names it, so a typo never silently keeps a default.
  */
@@ -47,7 +51,13 @@ export function parseMarketConfig(value: unknown, where = MARKET_CONFIG_FILE): M
 		throw TornetError.badArgument(`${where} must hold a JSON object`);
 	const change: Record<string, unknown> = {};
 	let autoSettleCredits: bigint | undefined;
+	let bitcoin: BitcoinRailOptions | undefined;
 	for (const [key, raw] of Object.entries(value)) {
+		if (key === 'bitcoin') {
+			bitcoin = parseBitcoinConfig(raw, where);
+			continue;
+		}
+
 		if (key === 'autoSettleCredits') {
 			autoSettleCredits = credits(raw, `${where}: ${key}`);
 			continue;
@@ -59,7 +69,11 @@ export function parseMarketConfig(value: unknown, where = MARKET_CONFIG_FILE): M
 	}
 
 	const settings = marketSettings(change as Partial<MarketSettings>);
-	return autoSettleCredits === undefined ? {settings} : {settings, autoSettleCredits};
+	return {
+		settings,
+		...(autoSettleCredits === undefined ? {} : {autoSettleCredits}),
+		...(bitcoin ? {bitcoin} : {}),
+	};
 }
 
 function credits(raw: unknown, what: string): bigint {

@@ -8,6 +8,7 @@ import type {Identity} from '../identity/keys.js';
 import {isRailName} from '../market/credit-line.js';
 import {LevelStore} from '../market/ledger-store.js';
 import {loadMarketConfig} from '../market/market-config.js';
+import type {BitcoinRailOptions} from '../market/rails/bitcoin.js';
 import {Market} from '../market/market.js';
 import {PeerAddresses, resolvePeerId} from '../market/peer-addresses.js';
 import {type MarketLink, peerKey} from '../market/rails/rail.js';
@@ -50,6 +51,8 @@ export type MarketServiceOptions = {
 	/** Override `<data>/market.json` (tests, benchmarks). */
 	settings?: Partial<MarketSettings>;
 	autoSettleCredits?: bigint;
+	/** The Bitcoin rail's address source and node (market.json's `bitcoin`). */
+	bitcoin?: BitcoinRailOptions;
 	/** Find a peer's address when no connection or remembered address has it (the DHT). */
 	resolve?: (peerId: Buffer) => Promise<NodeAddress | undefined>;
 	/** Merge each known peer's ledger events once per run, at first contact (default on). */
@@ -133,6 +136,7 @@ export class MarketService {
 			...options,
 			settings,
 			autoSettleCredits: options.autoSettleCredits ?? config.autoSettleCredits,
+			...((options.bitcoin ?? config.bitcoin) ? {bitcoin: options.bitcoin ?? config.bitcoin} : {}),
 		});
 	}
 
@@ -149,6 +153,7 @@ export class MarketService {
 			store: new LevelStore(db),
 			...(options.settings ? {settings: options.settings} : {}),
 			...(options.now ? {now: options.now} : {}),
+			...(options.bitcoin ? {bitcoin: options.bitcoin} : {}),
 			connect: async (peerId) => this.linkById(peerId),
 			heldFees: (peer) => this.charged.heldFor(peer),
 		});

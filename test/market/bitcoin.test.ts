@@ -3,6 +3,8 @@ import {isTornetError} from '../../source/errors.js';
 import {directLink, peerOf} from '../../source/market/direct-link.js';
 import {decodeBip21, encodeBip21, formatBtc, parseBtc} from '../../source/market/rails/bip21.js';
 import {NO_DERIVATION} from '../../source/market/rails/bitcoin.js';
+import {XpubAddresses} from '../../source/market/rails/xpub-addresses.js';
+import {VECTOR_2_MASTER} from './bip32-vectors.js';
 import type {BitcoinNode} from '../../source/market/rails/bitcoin-node.js';
 import {levelMarket} from './fixture.js';
 
@@ -93,12 +95,11 @@ test('without address derivation the Bitcoin rail is off and says why', async (t
 });
 
 test('with an address source and a node, an invoice settles once the node saw the payment', async (t) => {
-	// Stand-ins for BIP32 derivation and Bitcoin Core, neither of which runs here.
+	// Real BIP32 derivation (BIP32 test vector 2's master key); a stand-in for Bitcoin Core,
+	// which does not run here (no bitcoind package).
 	const received = new Map<string, bigint>();
 	const node: BitcoinNode = {receivedByAddress: async (address) => received.get(address) ?? 0n};
-	const addresses = {
-		address: (index: number) => `bcrt1qtestaddress${String(index).padStart(20, '0')}`,
-	};
+	const addresses = new XpubAddresses(VECTOR_2_MASTER);
 	const creditor = await levelMarket(t, {
 		settings: {satsPerMegacredit: 1000},
 		bitcoin: {addresses, node},

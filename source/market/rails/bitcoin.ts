@@ -32,13 +32,9 @@ export type BitcoinRailOptions = {
 	minConfirmations?: number;
 };
 
-/**
- * Why the rail is off when no address source is configured. BIP32 derivation needs secp256k1
- * point arithmetic and RIPEMD-160/bech32, for which tornet uses a library rather than its own
- * code; none is installed yet (see docs/economics.md, "Bitcoin").
- */
+/** Why the rail is off when market.json has no `bitcoin` section (rails/bitcoin-config.ts). */
 export const NO_DERIVATION =
-	'bitcoin rail disabled: deriving addresses needs @scure/bip32 and @scure/base (not installed)';
+	'bitcoin rail disabled: no extended public key configured (market.json: bitcoin.xpub)';
 
 type Invoice = {peer: string; credits: string; sats: string; uri: string};
 
