@@ -174,9 +174,14 @@ export function decodeAccount(text: string): Account | undefined {
 	const allowanceReceived = amountFromText(allowance?.['received']);
 	if (
 		typeof raw['peer'] !== 'string' ||
-		typeof raw['rank'] !== 'number' ||
-		typeof raw['seq'] !== 'number' ||
-		typeof raw['peerSeq'] !== 'number' ||
+		!isCount(raw['rank']) ||
+		(raw['rank'] as number) > 255 ||
+		!isCount(raw['seq']) ||
+		!isCount(raw['peerSeq']) ||
+		!isCount(chequeIn?.['serial']) ||
+		!isCount(chequeOut?.['serial']) ||
+		!isCount(allowance?.['at']) ||
+		!isCount(raw['updatedAt']) ||
 		inCumulative === undefined ||
 		outCumulative === undefined ||
 		allowanceReceived === undefined
@@ -188,7 +193,7 @@ export function decodeAccount(text: string): Account | undefined {
 	const last = raw['lastSettlement'] as Record<string, unknown> | undefined;
 	if (last) {
 		const amount = amountFromText(last['amount']);
-		if (amount === undefined) return undefined;
+		if (amount === undefined || !isCount(last['time'])) return undefined;
 		account['lastSettlement'] = {...last, amount};
 	}
 
@@ -216,8 +221,8 @@ export function decodeEvent(text: string): LedgerEvent | undefined {
 		amount === undefined ||
 		balance === undefined ||
 		typeof raw['id'] !== 'string' ||
-		typeof raw['seq'] !== 'number' ||
-		typeof raw['time'] !== 'number' ||
+		!isCount(raw['seq']) ||
+		!isCount(raw['time']) ||
 		!EVENT_KINDS.includes(raw['kind'] as EventKind)
 	)
 		return undefined;
@@ -226,5 +231,10 @@ export function decodeEvent(text: string): LedgerEvent | undefined {
 }
 
 export const accountKey = (peer: string) => `a!${peer}`;
+
+/** A whole number JSON can hold exactly (`1e400` parses as Infinity and is refused). */
+function isCount(value: unknown): value is number {
+	return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
 export const eventKey = (peer: string, seq: number) => `e!${peer}!${String(seq).padStart(12, '0')}`;
 export const indexKey = (peer: string, id: string) => `i!${peer}!${id}`;
