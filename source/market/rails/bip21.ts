@@ -1,9 +1,13 @@
+import {TornetError} from '../../errors.js';
+
 /**
  * BIP21 payment URIs: `bitcoin:<address>[?amount=<BTC>][&label=…][&message=…]`. Amounts are
  * decimal bitcoin with at most 8 decimals, kept here as exact satoshis. Unknown parameters are
  * ignored, unknown `req-` parameters make the URI invalid (the BIP's rule).
  */
 export const SATS_PER_BTC = 100_000_000n;
+/** Longest URI we decode (and so encode): wallets and QR codes stay well below it. */
+export const MAX_URI_LENGTH = 2048;
 
 export type PaymentRequest = {
 	address: string;
@@ -42,12 +46,16 @@ export function encodeBip21(
 	if (request.message !== undefined) params.push(`message=${encodeURIComponent(request.message)}`);
 	for (const [key, value] of Object.entries(request.other ?? {}))
 		params.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
-	return `bitcoin:${request.address}${params.length > 0 ? `?${params.join('&')}` : ''}`;
+	const uri = `bitcoin:${request.address}${params.length > 0 ? `?${params.join('&')}` : ''}`;
+	// Percent-encoding can triple a label: never hand out a URI our own decoder refuses.
+	if (uri.length > MAX_URI_LENGTH)
+		throw TornetError.badArgument(`a payment URI of ${uri.length} characters is too long`);
+	return uri;
 }
 
 /** Total: undefined for anything that is not a valid BIP21 URI. */
 export function decodeBip21(uri: string): PaymentRequest | undefined {
-	if (uri.length > 2048 || !/^bitcoin:/i.test(uri)) return undefined;
+	if (uri.length > MAX_URI_LENGTH || !/^bitcoin:/i.test(uri)) return undefined;
 	const rest = uri.slice('bitcoin:'.length);
 	const query = rest.indexOf('?');
 	const address = query < 0 ? rest : rest.slice(0, query);

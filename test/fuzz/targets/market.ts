@@ -1,3 +1,4 @@
+import {isTornetError} from '../../../source/errors.js';
 import {generateKeyPair} from '../../../source/identity/keys.js';
 import {encodeAmount} from '../../../source/market/amount.js';
 import {
@@ -31,7 +32,7 @@ import {
 	encodeText,
 	type WireEvent,
 } from '../../../source/market/messages.js';
-import {decodeBip21, encodeBip21} from '../../../source/market/rails/bip21.js';
+import {decodeBip21, encodeBip21, MAX_URI_LENGTH} from '../../../source/market/rails/bip21.js';
 import type {Random} from '../random.js';
 import {check, codecTarget, roundTrip, text, type TargetSpec, utf8} from '../target.js';
 
@@ -190,8 +191,17 @@ export const marketTargets: TargetSpec[] = [
 			].map(utf8),
 		decode: (input) => decodeBip21(text(input)),
 		check(request) {
-			// Percent-encoding may grow a decoded URI past the decoder's 2,048-character bound.
-			if (encodeBip21(request).length > 2048) return;
+			// Percent-encoding may grow a decoded URI past the 2,048-character bound: the encoder
+			// then refuses it (BAD_ARGUMENT) rather than hand out a URI the decoder rejects.
+			let encoded: string;
+			try {
+				encoded = encodeBip21(request);
+			} catch (error) {
+				check(isTornetError(error, 'BAD_ARGUMENT'), 'encodeBip21 threw something else');
+				return;
+			}
+
+			check(encoded.length <= MAX_URI_LENGTH, 'encoded past the bound');
 			roundTrip(
 				request,
 				(value) => utf8(encodeBip21(value)),
