@@ -1,6 +1,7 @@
 import {loadavg} from 'node:os';
 import {isCongestionKind} from '../source/transport/controllers.js';
 import {INTERNET_CEILING, LOOPBACK_CEILING} from '../source/transport/mtu-probe.js';
+import {nativeReceiveAllowed, udpBatchAddon} from '../source/transport/udp-batch.js';
 import {
 	type Limits,
 	type Measured,
@@ -21,6 +22,7 @@ import {
  *   npm run bench:transport -- --only udx,tornet [--congestion bbr]   (some rows; a controller)
  *
  * With --runs N each row is the median of N runs. With --json the last line is one JSON object.
+ * TORNET_NO_NATIVE_UDP=1 runs tornet without its native batched UDP I/O (=receive: sends only).
  */
 const usage = `Usage: npm run bench:transport -- [options]
   --seconds S       seconds per row (5)
@@ -32,7 +34,8 @@ const usage = `Usage: npm run bench:transport -- [options]
   --seed N          the relay's random seed (1)
   --only a,b        only these rows: raw udx tcp tornet tornet1452 tornetPmtu rawPmtu
   --congestion K    tornet's congestion controller (cubic, bbr, newreno, ledbat)
-  --json            one JSON object as the last line`;
+  --json            one JSON object as the last line
+Environment: TORNET_NO_NATIVE_UDP=1 (tornet without batched UDP I/O), =receive (batched sends only)`;
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
 	console.log(usage);
@@ -87,6 +90,12 @@ async function row(key: string, label: string, measure: () => Promise<Measured>)
 }
 
 const load = loadavg()[0];
+// tornet's batched UDP I/O (the native addon; the environment reaches the receiving process too).
+const native = udpBatchAddon()
+	? nativeReceiveAllowed()
+		? 'sendmmsg+GSO, recvmmsg+GRO'
+		: 'sendmmsg+GSO'
+	: 'off';
 if (path) {
 	await row('udx', 'udx-native', async () => measureUdx(limits, path));
 	await row('tornet', 'tornet, 1200 B', async () => measureTornet(1200, limits, path));
@@ -110,7 +119,9 @@ const udx = rows.find((entry) => entry.key === 'udx')?.measured.MBps ?? 0;
 const title = path
 	? `tornet transport bench through a relay: ${loss} % loss, ${delay} ms one way (seed ${path.seed})`
 	: 'tornet transport bench: two processes on loopback';
-console.log(`${title}; ${limits.seconds} s per row, median of ${runs}, load ${load.toFixed(2)}`);
+console.log(
+	`${title}; ${limits.seconds} s per row, median of ${runs}, load ${load.toFixed(2)}, native UDP ${native}`,
+);
 const header = ['what', 'packet', 'MB/s', '× udx', 'CPU s/GB'];
 const table = rows.map(({label, measured}) => [
 	label,
@@ -133,7 +144,7 @@ for (const {label, measured} of rows) {
 }
 
 if (json) {
-	const out: Record<string, unknown> = {seconds: limits.seconds, runs, load};
+	const out: Record<string, unknown> = {seconds: limits.seconds, runs, load, nativeUdp: native};
 	if (path) Object.assign(out, {loss, delay, seed: path.seed});
 	for (const {key, measured} of rows) {
 		out[key] = {

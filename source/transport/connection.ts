@@ -37,6 +37,9 @@ export type ConnectionHost = {
 	packetBuffer(length: number): Uint8Array;
 	/** Sends a buffer from packetBuffer (trimmed to the packet's length). */
 	sendPacket(packet: Uint8Array, host: string, port: number): void;
+	/** Packets sent until uncork() may leave together, in one system call (a paced burst). */
+	cork?(): void;
+	uncork?(): void;
 	release(connection: Connection): void;
 	/** The peer proved it owns its address: the first authenticated packet of a responder. */
 	confirmed(connection: Connection): void;
@@ -353,7 +356,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 		const {sender, streams} = this.machinery;
 		streams.deliverPending();
 		if (this.state !== 'open') return;
-		sender.flush(now);
+		const link = this.hostLink;
+		link.cork?.();
+		try {
+			sender.flush(now);
+		} finally {
+			link.uncork?.();
+		}
+
 		if (this.state !== 'open') return;
 		if (this.closing && !sender.hasPending) {
 			this.finishClose(this.closing.reason, CloseCode.normal);

@@ -118,6 +118,12 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 			sendPacket: (packet, host, port) => {
 				this.socket.send(packet, host, port, true);
 			},
+			cork: () => {
+				this.socket.cork();
+			},
+			uncork: () => {
+				this.socket.uncork();
+			},
 			release: (connection) => {
 				this.release(connection);
 			},
@@ -209,20 +215,24 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 		this.emit('close');
 	}
 
-	private receive(packet: Buffer, host: string, port: number): void {
+	private receive(bytes: Uint8Array, host: string, port: number): void {
 		this.stats.packetsIn++;
-		// A plain Uint8Array view: the data path takes several subarrays of it, and on a Buffer each
-		// goes through Node's slower species constructor.
-		const bytes = new Uint8Array(packet.buffer, packet.byteOffset, packet.length);
+		// The data path takes a plain Uint8Array (several subarrays of it: on a Buffer each goes
+		// through Node's slower species constructor); handshakes take a Buffer view.
 		if (unmaskHeader(bytes, this.headerKey, this.header)) {
 			const connection = this.table.get(this.header);
 			if (connection) {
-				if (connection.state === 'handshaking') this.dialer.receiveResponse(connection, packet);
-				else connection.receivePacket(bytes, this.header, host, port);
+				if (connection.state === 'handshaking') {
+					this.dialer.receiveResponse(connection, asBuffer(bytes));
+				} else {
+					connection.receivePacket(bytes, this.header, host, port);
+				}
+
 				return;
 			}
 		}
 
+		const packet = asBuffer(bytes);
 		if (hasValidMac1(packet, this.selfKeys, this.macScratch)) {
 			this.receiveInitiation(packet, host, port);
 			return;
@@ -335,4 +345,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 			throw TornetError.badAddress(name, 'host name does not resolve');
 		}
 	}
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+	return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }

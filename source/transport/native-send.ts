@@ -20,6 +20,9 @@ export type SendOutcome = typeof SEND_DONE | typeof SEND_QUEUED | typeof SEND_FA
 
 type Request = {oncomplete?: (status: number, sent: number) => void};
 type Handle = {
+	fd?: unknown;
+	recvStart?(): number;
+	recvStop?(): number;
 	send(
 		request: Request,
 		list: Uint8Array[],
@@ -37,13 +40,8 @@ export function nativeSender(
 	onQueuedDone: () => void,
 ): NativeSender | undefined {
 	const SendWrap = sendWrapClass();
-	const symbol = Object.getOwnPropertySymbols(socket).find(
-		(candidate) => candidate.description === 'state symbol',
-	);
-	if (!SendWrap || !symbol) return undefined;
-	const state = (socket as unknown as Record<symbol, {handle?: Handle} | undefined>)[symbol];
-	const handle = state?.handle;
-	if (typeof handle?.send !== 'function') return undefined;
+	const handle = socketHandle(socket);
+	if (!SendWrap || typeof handle?.send !== 'function') return undefined;
 	const oncomplete = () => {
 		onQueuedDone();
 	};
@@ -71,6 +69,22 @@ export function nativeSender(
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The UDPWrap handle behind a bound dgram socket (dgram keeps it under its state symbol). */
+export function socketHandle(socket: dgram.Socket): Handle | undefined {
+	const symbol = Object.getOwnPropertySymbols(socket).find(
+		(candidate) => candidate.description === 'state symbol',
+	);
+	if (!symbol) return undefined;
+	const state = (socket as unknown as Record<symbol, {handle?: Handle} | undefined>)[symbol];
+	return state?.handle;
+}
+
+/** The file descriptor of a bound dgram socket, undefined where Node does not expose one. */
+export function socketFd(socket: dgram.Socket): number | undefined {
+	const fd = socketHandle(socket)?.fd;
+	return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : undefined;
+}
 
 function sendWrapClass(): (new () => Request) | undefined {
 	try {
