@@ -39,6 +39,8 @@ const cli = meow(HELP, {
 		threads: {type: 'number'},
 		json: {type: 'boolean', default: false},
 		demo: {type: 'number'},
+		replicas: {type: 'number'},
+		maxPrice: {type: 'string'},
 	},
 });
 

@@ -32,6 +32,10 @@ export const HELP = `
     --demo <n>          also start n local peers (1-16) that join this node, publish sample
                         files and fetch each other's, so every pane shows something at once;
                         their data lives in <data>/demo and goes when the node stops
+    --replicas <n>      publish: also offer each chunk to the n nodes nearest it (default: 0);
+                        they store it only if our rank is above theirs and the price is paid
+    --max-price <n>     publish: most credits to pay one node for one chunk (default: pay
+                        nothing, report the prices asked)
     --rail <name>       settle: cheque, bitcoin or allowance (default: allowance, then cheque)
     --headless          log lines instead of the console, even on a terminal
     --no-color          console without colour (NO_COLOR is honoured too)

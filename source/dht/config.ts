@@ -30,6 +30,12 @@ export type DhtConfig = {
 	 */
 	subnetPerBucket: number;
 	subnetPerTable: number;
+	/**
+	 * The original's advertising rule: push chunk references only to nodes ranked below us, and
+	 * take them only from nodes ranked above us (RANK_TOO_LOW). Off by default: on a fresh network
+	 * every identity has the same rank, so nobody could advertise (docs/economics.md).
+	 */
+	rankGatedReferences: boolean;
 };
 
 export const DEFAULT_DHT_CONFIG: DhtConfig = {
@@ -46,6 +52,7 @@ export const DEFAULT_DHT_CONFIG: DhtConfig = {
 	referenceFanout: 3,
 	subnetPerBucket: 2, // a bucket of 20 spread over ≥ 10 blocks: one operator cannot own a region
 	subnetPerTable: 10, // half a bucket's worth of a ~300-contact table
+	rankGatedReferences: false,
 };
 
 /** A complete, frozen config; a frozen one passed back in is used as is (shared by many nodes). */

@@ -34,6 +34,11 @@ export type RpcNetworkOptions = {
 	maxConnections?: number;
 	/** Tags paid requests (dht.node, dht.chunk, dht.ref) for the requester's own ledger. */
 	tagRequest?: TagRequest;
+	/**
+	 * Our rank, when references go only to nodes ranked below us (DhtConfig.rankGatedReferences):
+	 * a reference for anyone else is refused here, RANK_TOO_LOW, before anything is sent.
+	 */
+	referenceRank?: number;
 };
 
 /**
@@ -71,6 +76,7 @@ export class RpcNetwork implements DhtNetwork {
 	private readonly attemptMs: number;
 	private readonly maxConnections: number;
 	private readonly tagRequest?: TagRequest;
+	private readonly referenceRank?: number;
 	/** Connections used for DHT requests, least recently used first (Map keeps insertion order). */
 	private readonly used = new Map<Connection, Use>();
 	connectionsClosed = 0;
@@ -83,6 +89,7 @@ export class RpcNetwork implements DhtNetwork {
 		this.attemptMs = options.attemptMs ?? DEFAULT_ATTEMPT_MS;
 		this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
 		this.tagRequest = options.tagRequest;
+		this.referenceRank = options.referenceRank;
 	}
 
 	/** Connections the adapter has used and still tracks; `owned` of them it opened itself. */
@@ -129,6 +136,10 @@ export class RpcNetwork implements DhtNetwork {
 	}
 
 	async storeReference(to: ContactIndex, chunkId: Uint8Array, meter?: TrafficMeter): Promise<void> {
+		const gate = this.referenceRank;
+		const rank = this.book.entry(to)?.rank;
+		if (gate !== undefined && (rank === undefined || rank >= gate))
+			throw new TornetError('RANK_TOO_LOW', `references go only to nodes ranked below ${gate}`);
 		const body = encodeStoreReferenceRequest(chunkId);
 		const reply = decodeEmpty(await this.call(to, DHT_METHODS.storeReference, body, meter));
 		if (reply instanceof TornetError) throw reply;

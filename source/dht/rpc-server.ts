@@ -38,12 +38,16 @@ const EMPTY = new Uint8Array(0);
  * toward a chunk's popularity. Untagged requests are charged too (the node keeps a tab for them);
  * the tag is how the requester's ledger learns the same event id. dht.ping stays free: it is the
  * liveness check of the asker's own routing table, which both sides run on each other.
+ *
+ * With `referenceRank` (our rank, DhtConfig.rankGatedReferences), dht.ref is taken only from
+ * nodes ranked above it.
  */
 export function registerDhtMethods(
 	rpc: Rpc,
 	book: ContactBook,
 	node: DhtHandlers,
 	admit?: AdmitRequest,
+	referenceRank?: number,
 ): void {
 	const paid = async (connection: Connection, tag: FeeTag | undefined) =>
 		admit?.(connection, 'lookup', tag);
@@ -86,6 +90,13 @@ export function registerDhtMethods(
 		const {body, tag} = untag(whole, STORE_REFERENCE_REQUEST_BYTES);
 		const request = decodeStoreReferenceRequest(body);
 		if (request instanceof TornetError) throw request;
+		// With rank-gated references, only a node ranked above us may advertise here: refused
+		// before the requester becomes a contact or is charged.
+		if (referenceRank !== undefined && connection.peer.rank <= referenceRank)
+			throw new TornetError(
+				'RANK_TOO_LOW',
+				`references here need a rank above ${referenceRank}; the sender has ${connection.peer.rank}`,
+			);
 		const from = requester(book, connection);
 		// A full book cannot pin the holder; refusing beats keeping a reference to nobody (and it
 		// is refused before it is charged).

@@ -4,16 +4,17 @@ import {sealDescription} from '../chunks/description-chunks.js';
 import type {FileDescription} from '../chunks/file-description.js';
 import {publishFile} from '../chunks/publish-local.js';
 import type {DhtService} from './dht-service.js';
+import type {ReplicateResult} from './replicate.js';
 import {StoreHoldings} from './store-holdings.js';
 
 /** Reference announcements in flight at once (each is a DHT lookup plus up to three stores). */
 const ANNOUNCE_CONCURRENCY = 8;
 
-export type PublishPhase = 'store' | 'announce';
+export type PublishPhase = 'store' | 'announce' | 'offer';
 
 export type NodePublishProgress = {
 	phase: PublishPhase;
-	/** store: content bytes sealed and stored; announce: chunks announced. */
+	/** store: content bytes sealed and stored; announce: chunks announced; offer: chunks offered. */
 	done: number;
 	total: number;
 };
@@ -24,7 +25,12 @@ export type NodePublishResult = {
 	chunks: number;
 	/** Chunks whose reference at least one node near its id took. */
 	announced: number;
+	/** With `--replicas N`: what the nodes nearest each chunk said to our offers. */
+	replicas?: ReplicateResult;
 };
+
+/** Offers the published chunks to other nodes (node-offers.ts), after the announcement. */
+export type Replicator = (ids: readonly Buffer[]) => Promise<ReplicateResult>;
 
 /** Every chunk a link needs: content chunks, description parts, and the root the link names. */
 export function chunkIdsOf(description: FileDescription): Buffer[] {
@@ -100,6 +106,7 @@ export class ContentService {
 		dht: DhtService,
 		onProgress?: (progress: NodePublishProgress) => void,
 		signal?: AbortSignal,
+		replicator?: Replicator,
 	): Promise<NodePublishResult> {
 		const result = await publishFile(this.store, path, {
 			signal,
@@ -111,7 +118,8 @@ export class ContentService {
 		const announced = await this.announce(ids, dht, (done) => {
 			onProgress?.({phase: 'announce', done, total: ids.length});
 		});
-		return {link: result.link, bytes: result.bytes, chunks: result.chunks, announced};
+		const published = {link: result.link, bytes: result.bytes, chunks: result.chunks, announced};
+		return replicator ? {...published, replicas: await replicator(ids)} : published;
 	}
 
 	/** Pushes references for `ids` toward their places; resolves with how many were taken. */

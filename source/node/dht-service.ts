@@ -143,6 +143,7 @@ export class DhtService {
 			requestTimeoutMs: options.requestTimeoutMs,
 			maxConnections: options.maxConnections,
 			tagRequest: options.tagRequest,
+			...(config.rankGatedReferences ? {referenceRank: identity.rank} : {}),
 		});
 		this.holdings = options.holdings ?? new MemoryHoldings();
 		this.cache = new PullCache(
@@ -165,7 +166,8 @@ export class DhtService {
 			config,
 			chunks: this.cache,
 		});
-		registerDhtMethods(host.rpc, this.book, this.node, options.admitRequest);
+		const gate = config.rankGatedReferences ? identity.rank : undefined;
+		registerDhtMethods(host.rpc, this.book, this.node, options.admitRequest, gate);
 	}
 
 	/**

@@ -3,6 +3,7 @@ import {TornetError} from '../errors.js';
 import {fetchedBytes} from './content-fetch.js';
 import type {ControlServer} from './control-server.js';
 import type {TornetNode} from './node.js';
+import {MAX_REPLICAS} from './replicate.js';
 
 /**
  * What one-shot commands ask a running node over its control socket: `status`, `peers`,
@@ -16,7 +17,7 @@ export function registerNodeControl(control: ControlServer, node: TornetNode): v
 		const {path} = params;
 		if (typeof path !== 'string' || path === '')
 			throw TornetError.badArgument('publish needs a path');
-		return node.publish(path, progress);
+		return node.publish(path, progress, replicationParams(params));
 	});
 	control.handle('fetch', async (params, progress, data) => {
 		const {link, output} = params;
@@ -33,6 +34,22 @@ export function registerNodeControl(control: ControlServer, node: TornetNode): v
 			});
 		});
 	});
+}
+
+/** `publish`'s optional `replicas` (a count) and `maxPrice` (decimal credits, as text). */
+export function replicationParams(
+	params: Record<string, unknown>,
+): {replicas: number; maxPrice?: bigint} | undefined {
+	const {replicas, maxPrice} = params;
+	if (replicas === undefined || replicas === 0) return undefined;
+	if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
+		throw TornetError.badArgument('replicas must be a whole number');
+	if (replicas > MAX_REPLICAS)
+		throw TornetError.badArgument(`replicas may be at most ${MAX_REPLICAS}`);
+	if (maxPrice === undefined) return {replicas};
+	if (typeof maxPrice !== 'string' || !/^\d{1,20}$/.test(maxPrice))
+		throw TornetError.badArgument('maxPrice must be a whole number of credits');
+	return {replicas, maxPrice: BigInt(maxPrice)};
 }
 
 /** A Writable onto a control client's data frames (its stdout). */

@@ -32,6 +32,9 @@ import {loadSettings, saveSettings, validateSettings} from './settings.js';
 import type {Settings, Snapshot} from './snapshot.js';
 import {JobTracker} from './jobs.js';
 import {StatsSampler} from './stats-sampler.js';
+import {NodeOffers} from './node-offers.js';
+import type {ReplicateOptions} from './replicate.js';
+import {RTT_PROBE_MS, RttTable} from './rtt-table.js';
 
 export type NodeOptions = {
 	dataDir: string;
@@ -62,11 +65,6 @@ export type NodeOptions = {
 
 type NodeEvents = {snapshot: [snapshot: Snapshot]};
 
-/** Measure each peer's round trip this often with an RPC ping (it doubles as keepalive). */
-const RTT_PROBE_MS = 5000;
-/** Weight of a new RTT sample in the smoothed value (RFC 6298's 1/8). */
-const RTT_GAIN = 1 / 8;
-
 /**
  * A tornet node: identity, one UDP endpoint, RPC, the DHT, settings and the 1 Hz stats snapshot.
  * The layers above (chunks, market) attach their methods to `rpc` as they land.
@@ -84,6 +82,8 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 	market!: MarketService;
 	/** Serves chunk slices to peers, within the upload setting. */
 	readonly chunkServer: ChunkServer;
+	/** chunk.offer both ways: storing others' chunks for pay, offering ours (publish --replicas). */
+	readonly offers: NodeOffers;
 	/** Dials with every protocol of this node attached (RPC, chunk streams). */
 	readonly dialer = {connect: async (address: NodeAddress) => this.dial(address)};
 	readonly options: NodeOptions;
@@ -91,7 +91,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 	private currentSettings: Settings;
 	private announcedHost = '127.0.0.1';
 	private boundPort = 0;
-	private readonly rtt = new WeakMap<Connection, number>();
+	private readonly rtt = new RttTable();
 	private readonly timers: NodeJS.Timeout[] = [];
 	private sampler: StatsSampler | undefined;
 	private latest: Snapshot | undefined;
@@ -146,8 +146,10 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 			store: content.store,
 			uploadBytesPerSecond: () => this.currentSettings.uploadBps,
 			// Every transfer is priced and reserved against the peer's credit line before a byte moves.
-			admit: async (peer, terms) => this.market.admit(peer, terms),
-			admitRequest: async (...request) => this.market.admitRequest(...request),
+			admit: async (peer, terms) =>
+				this.offers.waives(peer, terms) ?? this.market.admit(peer, terms),
+			admitRequest: async (...request) =>
+				this.offers.waivesRequest(request[0], request[1]) ?? this.market.admitRequest(...request),
 		});
 		this.endpoint.on('connection', (connection) => {
 			this.attach(connection);
@@ -162,6 +164,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 			...options.dht,
 			bootstrap: options.bootstrap,
 		});
+		this.offers = new NodeOffers(this);
 	}
 
 	private async listen(): Promise<void> {
@@ -239,7 +242,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 		const connection = await this.dial(target);
 		const handshakeMs = performance.now() - started;
 		const result = await requestPing(this.rpc, connection, signal);
-		this.recordRtt(connection, result.rttMs);
+		this.rtt.record(connection, result.rttMs);
 		return {...result, handshakeMs};
 	}
 
@@ -250,14 +253,17 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 	async publish(
 		path: string,
 		onProgress?: (progress: {phase: string; done: number; total: number}) => void,
+		replication?: Omit<ReplicateOptions, 'onProgress'>,
 	): Promise<NodePublishResult> {
 		const job = this.jobs.start('publish', path);
+		const report = (progress: {phase: string; done: number; total: number}) => {
+			if (progress.phase === 'store')
+				this.jobs.progress(job, {doneBytes: progress.done, totalBytes: progress.total});
+			onProgress?.(progress);
+		};
+		const replicator = this.offers.replicator(replication, report);
 		try {
-			const result = await this.content.publish(path, this.dht, (progress) => {
-				if (progress.phase === 'store')
-					this.jobs.progress(job, {doneBytes: progress.done, totalBytes: progress.total});
-				onProgress?.(progress);
-			});
+			const result = await this.content.publish(path, this.dht, report, undefined, replicator);
 			this.jobs.finish(job, {link: result.link});
 			return result;
 		} catch (error) {
@@ -353,7 +359,7 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 				if (!connection.isOpen) continue;
 				requestPing(this.rpc, connection).then(
 					(result) => {
-						this.recordRtt(connection, result.rttMs);
+						this.rtt.record(connection, result.rttMs);
 					},
 					() => undefined, // A lost probe is the next probe's business.
 				);
@@ -388,13 +394,5 @@ export class TornetNode extends EventEmitter<NodeEvents> {
 		const dht = this.dht.stats();
 		snapshot.dht = {contacts: dht.contacts, known: dht.known};
 		return snapshot;
-	}
-
-	private recordRtt(connection: Connection, sample: number): void {
-		const previous = this.rtt.get(connection);
-		this.rtt.set(
-			connection,
-			previous === undefined ? sample : previous + RTT_GAIN * (sample - previous),
-		);
 	}
 }

@@ -10,15 +10,12 @@ import {registerMarketMethods, rpcLink} from '../../source/market/rpc-methods.js
 import type {TornetNode} from '../../source/node/node.js';
 import {identityWithRank} from '../helpers/identities.js';
 import {testnet} from '../helpers/testnet.js';
-import {tempDb, ORIGINAL_LINES} from './fixture.js';
+import {tempDb, SMALL_LINES} from './fixture.js';
 
 // A rank-4 peer gets 4000 credits of line; each test.fetch costs 1000.
 const settings = {
-	...ORIGINAL_LINES,
-	lineBytesPerRank: 1000,
-	lineBits: 1,
+	...SMALL_LINES,
 	requestFee: 1000n,
-	allowancePerSecond: 0n,
 };
 
 type Teardown = Parameters<typeof tempDb>[0];

@@ -5,7 +5,7 @@ import {LevelStore} from '../../source/market/ledger-store.js';
 import {Market} from '../../source/market/market.js';
 import {CHEQUE_METHOD} from '../../source/market/rails/cheque.js';
 import type {MarketLink} from '../../source/market/rails/rail.js';
-import {levelMarket, ORIGINAL_LINES} from './fixture.js';
+import {levelMarket, SMALL_LINES} from './fixture.js';
 
 /**
  * What the crash loop (test/faults/crash-loop.ts) does to settlements, in one process: the
@@ -14,11 +14,8 @@ import {levelMarket, ORIGINAL_LINES} from './fixture.js';
  * sides reconciled every figure mirrors.
  */
 const settings = {
-	...ORIGINAL_LINES,
-	lineBytesPerRank: 1000,
-	lineBits: 1,
+	...SMALL_LINES,
 	requestFee: 1000n,
-	allowancePerSecond: 0n,
 	chequesPerMinute: 6000,
 	chequeLimitLines: 10, // the cheque limit is not what these tests are about
 };
