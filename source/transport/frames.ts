@@ -1,3 +1,4 @@
+import {utf8Prefix} from '../util/utf8-prefix.js';
 import {Reader, varintLength, writeVarint} from '../util/varint.js';
 
 /**
@@ -53,7 +54,7 @@ export function writePadding(buffer: Uint8Array, offset: number, end: number): n
 }
 
 export function encodeCloseFrame(code: number, reason: string): Buffer {
-	const text = Buffer.from(reason).subarray(0, MAX_CLOSE_REASON_BYTES);
+	const text = utf8Prefix(reason, MAX_CLOSE_REASON_BYTES);
 	const out = Buffer.alloc(1 + varintLength(code) + varintLength(text.length) + text.length);
 	let offset = 0;
 	out[offset++] = FrameType.close;

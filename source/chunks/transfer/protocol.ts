@@ -1,5 +1,6 @@
 import {isErrorCode, TornetError} from '../../errors.js';
 import {ID_BYTES} from '../../identity/hash.js';
+import {utf8Prefix} from '../../util/utf8-prefix.js';
 import {Reader, varintLength, writeVarint} from '../../util/varint.js';
 import {isChunkSize, MAX_SLICES, SLICE_HASH_BYTES, sliceCount, slicesMatchId} from '../slices.js';
 
@@ -127,14 +128,7 @@ export const okReply = (): Buffer => Buffer.from([STATUS_OK]);
 /** An error reply; the message is cut to MAX_MESSAGE_BYTES (at a character boundary). */
 export function encodeErrorReply(code: string, message: string): Buffer {
 	const codeBytes = Buffer.from(code.slice(0, MAX_CODE_BYTES), 'latin1');
-	let text = Buffer.from(message, 'utf8');
-	if (text.length > MAX_MESSAGE_BYTES)
-		text = Buffer.from(
-			text
-				.subarray(0, MAX_MESSAGE_BYTES)
-				.toString('utf8')
-				.replace(/\uFFFD$/, ''),
-		);
+	const text = utf8Prefix(message, MAX_MESSAGE_BYTES);
 	const out = Buffer.allocUnsafe(2 + codeBytes.length + 2 + text.length);
 	out[0] = STATUS_ERROR;
 	out[1] = codeBytes.length;
