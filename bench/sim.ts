@@ -12,9 +12,9 @@ import {
 	runChunkScenario,
 } from '../source/sim/chunk-scenario.js';
 
-// `--market`: the incentive simulation (bench/market-sim.ts, docs/economics.md) instead.
+// `--market`: the incentive simulation (bench/market-sim-cli.ts, docs/economics.md) instead.
 if (process.argv.includes('--market')) {
-	const {marketSimCli} = await import('./market-sim.js');
+	const {marketSimCli} = await import('./market-sim-cli.js');
 	await marketSimCli(process.argv.slice(2));
 	process.exit();
 }
