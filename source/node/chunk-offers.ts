@@ -28,6 +28,11 @@ import {
 
 /** Offers being pulled at once: each holds a chunk's worth of disk and a stream to its publisher. */
 const MAX_PULLS = 4;
+/**
+ * The list of held chunks an offer is priced against is rebuilt at most this often: it walks
+ * every chunk we hold, work a peer ranked above us could otherwise ask for at its sending rate.
+ */
+const STORED_LIST_MS = 1000;
 
 /** What the serving side needs from its node. */
 export type OfferServerHost = {
@@ -60,6 +65,7 @@ export class OfferServer {
 	private readonly host: OfferServerHost;
 	/** Chunk keys being pulled now (≤ MAX_PULLS). */
 	private readonly pulling = new Set<string>();
+	private storedList?: {at: number; stored: StoredChunk[]};
 
 	constructor(host: OfferServerHost) {
 		this.host = host;
@@ -77,8 +83,10 @@ export class OfferServer {
 	publishState(): PublishState {
 		const {store, holdings, identity} = this.host;
 		const market = this.host.market();
-		const stored: StoredChunk[] = [];
-		for (const key of holdings.keys()) {
+		const now = Date.now();
+		const cached = this.storedList && now - this.storedList.at < STORED_LIST_MS;
+		const stored: StoredChunk[] = cached ? this.storedList!.stored : [];
+		for (const key of cached ? [] : holdings.keys()) {
 			stored.push({
 				key,
 				distance: distanceBits(identity.id, Buffer.from(key, 'latin1')),
@@ -88,6 +96,7 @@ export class OfferServer {
 			});
 		}
 
+		if (!cached) this.storedList = {at: now, stored};
 		return {
 			ownRank: identity.rank,
 			freeBytes: Math.max(0, store.diskBytes - store.usedBytes),
@@ -132,6 +141,7 @@ export class OfferServer {
 			reservation = await this.reserve(connection, request);
 			// The displaced chunks go now, so the pull lands where the decision priced it (the
 			// store's own eviction would pick by recency instead).
+			this.storedList = undefined; // the store changes now
 			for (const displaced of decision.displaced)
 				await store.dropCached(Buffer.from(displaced, 'latin1'));
 			await this.pull(connection, request);
