@@ -1,6 +1,6 @@
 import test from 'ava';
 import type {AccountJson, LedgerReply} from '../../source/market/ledger-view.js';
-import {checkLedgers} from './ledger-check.js';
+import {checkLedgers, ZERO} from './ledger-check.js';
 
 const A = 'aa'.repeat(20);
 const B = 'bb'.repeat(20);
@@ -10,17 +10,11 @@ function account(peer: string, figures: Partial<AccountJson>): AccountJson {
 	return {
 		peer,
 		rank: 8,
-		balance: '0',
+		...ZERO,
 		line: '16000000',
 		headroom: '16000000',
 		lineToUs: '16000000',
 		usePermille: 0,
-		sent: '0',
-		received: '0',
-		settledIn: '0',
-		settledOut: '0',
-		chequeIn: '0',
-		chequeOut: '0',
 		reserved: '0',
 		lastSettlement: null,
 		settlement: null,

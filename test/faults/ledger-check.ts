@@ -14,7 +14,8 @@ export type LedgerCheck = {
 	cheques: bigint;
 };
 
-const ZERO: Pick<
+/** An account's figures before any trade (a pair missing on one side reads as these). */
+export const ZERO: Pick<
 	AccountJson,
 	'balance' | 'sent' | 'received' | 'settledIn' | 'settledOut' | 'chequeIn' | 'chequeOut'
 > = {
