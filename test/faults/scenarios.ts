@@ -224,11 +224,22 @@ const killedDuringFetch: Scenario = {
 export const scenarios: Scenario[] = [lossyPath, rateLimited, partition, killedDuringFetch];
 
 /** After everything: no node has a fetch or publish still running. */
-export async function noStuckJobs(nodes: LabNode[]): Promise<boolean> {
-	for (const node of nodes.slice(1)) {
-		const snapshot = await node.status();
-		if (snapshot.jobs.some((job) => job.state === 'running')) return false;
+/** Jobs still running on any node at the end (empty: none), as `host: kind id` lines. */
+export async function stuckJobs(nodes: LabNode[]): Promise<string[]> {
+	const stuck: string[] = [];
+	for (const [index, node] of nodes.entries()) {
+		if (index === 0) continue;
+		let snapshot;
+		try {
+			snapshot = await node.status();
+		} catch (error) {
+			stuck.push(`host ${index}: status failed: ${(error as Error).message}`);
+			continue;
+		}
+
+		for (const job of snapshot.jobs)
+			if (job.state === 'running') stuck.push(`host ${index}: ${JSON.stringify(job)}`);
 	}
 
-	return true;
+	return stuck;
 }
