@@ -2,7 +2,7 @@ import {mkdtemp} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
-import {runCli, startCli} from '../helpers/run-cli.js';
+import {runCli, startNode} from '../helpers/run-cli.js';
 
 async function dataDir() {
 	return mkdtemp(join(tmpdir(), 'tornet-cli-'));
@@ -44,14 +44,8 @@ test('id --json prints the same identity every time, with an address', async (t)
 
 test('ping between two processes reports the peer id, rank and RTT', async (t) => {
 	const serverData = await dataDir();
-	const server = await startCli(
-		['start', '--headless', '--data', serverData, '--host', '127.0.0.1', '--port', '0'],
-		/listening on \S+/,
-	);
-	t.teardown(async () => {
-		await server.stop();
-	});
-	const address = /listening on (\S+)/.exec(server.output())![1]!;
+	const server = await startNode(t, serverData);
+	const {address} = server;
 	const serverId = await runCli(['id', '--data', serverData, '--json']);
 	const ping = await runCli(['ping', address, '--data', await dataDir(), '--json', '--count', '2']);
 	t.is(ping.code, 0, ping.stderr);

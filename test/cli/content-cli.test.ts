@@ -3,26 +3,15 @@ import {mkdtemp, readFile, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
-import {runCli, startCli} from '../helpers/run-cli.js';
+import {runCli, startNode} from '../helpers/run-cli.js';
 
 async function dataDir(): Promise<string> {
 	return mkdtemp(join(tmpdir(), 'tornet-cli-content-'));
 }
 
-function addressIn(output: string): string {
-	const match = /listening on (\S+)/.exec(output);
-	if (!match) throw new Error(`no address in:\n${output}`);
-	return match[1];
-}
-
 test('publish on one node, fetch on another: to a file, to stdout, over HTTP, and with a transient node', async (t) => {
 	const aData = await dataDir();
-	const a = await startCli(
-		['start', '--headless', '--data', aData, '--port', '0', '--host', '127.0.0.1'],
-		/listening on/,
-	);
-	t.teardown(async () => a.stop());
-	const aAddress = addressIn(a.output());
+	const aAddress = (await startNode(t, aData)).address;
 
 	const content = randomBytes(1_500_000);
 	const source = join(await dataDir(), 'report.pdf');
@@ -33,24 +22,12 @@ test('publish on one node, fetch on another: to a file, to stdout, over HTTP, an
 	t.regex(link, /^tornet:[\da-f]{40}\.[a-z2-7]{52}$/);
 
 	const bData = await dataDir();
-	const b = await startCli(
-		[
-			'start',
-			'--headless',
-			'--data',
-			bData,
-			'--port',
-			'0',
-			'--host',
-			'127.0.0.1',
-			'--bootstrap',
-			aAddress,
-			'--gateway',
-			'0',
-		],
+	const b = await startNode(
+		t,
+		bData,
+		['--bootstrap', aAddress, '--gateway', '0'],
 		/HTTP gateway on (\S+)\/tornet/,
 	);
-	t.teardown(async () => b.stop());
 	const gateway = /HTTP gateway on (\S+)\/tornet/.exec(b.output())![1];
 
 	const out = join(await dataDir(), 'copy.pdf');

@@ -3,27 +3,16 @@ import {mkdtemp, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
-import {runCli, startCli} from '../helpers/run-cli.js';
+import {runCli, startNode} from '../helpers/run-cli.js';
 
 async function dataDir(): Promise<string> {
 	return mkdtemp(join(tmpdir(), 'tornet-cli-replicas-'));
 }
 
-function addressIn(output: string): string {
-	const match = /listening on (\S+)/.exec(output);
-	if (!match) throw new Error(`no address in:\n${output}`);
-	return match[1];
-}
-
 test('publish --replicas offers the chunks to the nearest node, which stores them when we outrank it', async (t) => {
 	t.timeout(120_000);
 	const serverData = await dataDir();
-	const server = await startCli(
-		['start', '--headless', '--data', serverData, '--port', '0', '--host', '127.0.0.1'],
-		/listening on/,
-	);
-	t.teardown(async () => server.stop());
-	const serverAddress = addressIn(server.output());
+	const serverAddress = (await startNode(t, serverData)).address;
 	const before = JSON.parse((await runCli(['status', '--json', '--data', serverData])).stdout) as {
 		store: {usedBytes: number};
 	};

@@ -58,3 +58,25 @@ export async function startCli(
 		},
 	};
 }
+
+type Teardown = {teardown(fn: () => Promise<unknown>): void};
+
+/**
+ * `tornet start --headless` on loopback with an OS-chosen port, stopped at teardown; resolves with
+ * the address it listens on once its output matches `ready` (by default, the listening line).
+ */
+export async function startNode(
+	t: Teardown,
+	dataDir: string,
+	extraArgs: string[] = [],
+	ready = /listening on \S+\s/,
+): Promise<Awaited<ReturnType<typeof startCli>> & {address: string}> {
+	const node = await startCli(
+		['start', '--headless', '--data', dataDir, '--port', '0', '--host', '127.0.0.1', ...extraArgs],
+		ready,
+	);
+	t.teardown(async () => node.stop());
+	const match = /listening on (\S+)/.exec(node.output());
+	if (!match) throw new Error(`no address in:\n${node.output()}`);
+	return {...node, address: match[1]};
+}

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
 import type {LedgerReply, SettleReply} from '../../source/market/ledger-view.js';
-import {runCli, startCli} from '../helpers/run-cli.js';
+import {runCli, startNode} from '../helpers/run-cli.js';
 import {ORIGINAL_LINES} from './fixture.js';
 
 type Teardown = {teardown(fn: () => Promise<void>): void};
@@ -26,14 +26,7 @@ test('tornet ledger and tornet settle against running nodes', async (t) => {
 	// A extends 10 MB × rank at 1 bit: the 1.5 MB below stays well inside B's line. B settles only
 	// when told to, so its debt waits for `tornet settle`.
 	const aData = await dataDir(t, {...ORIGINAL_LINES, lineBytesPerRank: 10_000_000, lineBits: 1});
-	const a = await startCli(
-		['start', '--headless', '--data', aData, '--port', '0', '--host', '127.0.0.1'],
-		/listening on/,
-	);
-	t.teardown(async () => {
-		await a.stop();
-	});
-	const aAddress = /listening on (\S+)/.exec(a.output())![1];
+	const aAddress = (await startNode(t, aData)).address;
 	const source = join(await dataDir(t), 'data.bin');
 	await writeFile(source, randomBytes(1_500_000));
 	const published = await runCli(['publish', source, '--data', aData], {timeoutMs: 60_000});
@@ -43,24 +36,7 @@ test('tornet ledger and tornet settle against running nodes', async (t) => {
 	// A rank-0 identity has no line anywhere (100 MB × rank): B does a little proof of work first.
 	const rank = await runCli(['rank', '--target', '4', '--data', bData, '--threads', '1']);
 	t.is(rank.code, 0, rank.stderr);
-	const b = await startCli(
-		[
-			'start',
-			'--headless',
-			'--data',
-			bData,
-			'--port',
-			'0',
-			'--host',
-			'127.0.0.1',
-			'--bootstrap',
-			aAddress,
-		],
-		/listening on/,
-	);
-	t.teardown(async () => {
-		await b.stop();
-	});
+	await startNode(t, bData, ['--bootstrap', aAddress]);
 	const out = join(await dataDir(t), 'copy.bin');
 	const link = published.stdout.trim();
 	const fetched = await runCli(['fetch', link, '-o', out, '--data', bData], {timeoutMs: 60_000});
