@@ -16,7 +16,7 @@ import {
 	encodeEventsRequest,
 	type PriceTerms,
 } from './messages.js';
-import {chunkRequestPrice, transferPrice} from './pricing.js';
+import {chunkRequestPrice, feeFor, transferPrice} from './pricing.js';
 import {AllowanceRail} from './rails/allowance.js';
 import {BitcoinRail, type BitcoinRailOptions} from './rails/bitcoin.js';
 import {ChequeRail} from './rails/cheque.js';
@@ -151,9 +151,9 @@ export class Market {
 		request: Omit<TransferRequest, 'eventId'>,
 		holderId: Uint8Array = this.identity.id,
 	): bigint {
-		if (request.reason === 'lookup') return this.settings.lookupFee;
-		if (request.reason === 'request' || request.chunkId === undefined)
-			return this.settings.requestFee;
+		if (request.reason === 'lookup' || request.reason === 'request')
+			return feeFor(request.reason, this.settings);
+		if (request.chunkId === undefined) return this.settings.requestFee;
 		return chunkRequestPrice(request.bytes ?? 0, holderId, request.chunkId, this.settings);
 	}
 

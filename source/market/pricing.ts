@@ -58,3 +58,11 @@ export function chunkRequestPrice(
 ): bigint {
 	return settings.requestFee + transferPrice(bytes, nodeId, chunkId, settings);
 }
+
+/** The flat fee for a request of this kind under `terms` (ours, or a seller's from market.balance). */
+export function feeFor(
+	kind: 'lookup' | 'request',
+	terms: Pick<PricingSettings, 'lookupFee' | 'requestFee'>,
+): bigint {
+	return kind === 'lookup' ? terms.lookupFee : terms.requestFee;
+}

@@ -10,6 +10,7 @@ import {
 import {TornetError} from '../errors.js';
 import {earnedLine, paymentRequired} from '../market/credit-line.js';
 import type {Market} from '../market/market.js';
+import {feeFor} from '../market/pricing.js';
 import {peerKey} from '../market/rails/rail.js';
 import type {Connection} from '../transport/connection.js';
 
@@ -101,7 +102,7 @@ export class ChargedFees {
 	/** Charge `kind`'s fee for one request (a resent place once), or throw the refusal. */
 	admit = async (connection: Connection, kind: FeeKind, tag: FeeTag | undefined): Promise<void> => {
 		const {settings, ledger} = this.market;
-		const fee = kind === 'lookup' ? settings.lookupFee : settings.requestFee;
+		const fee = feeFor(kind, settings);
 		if (fee === 0n) return;
 		const {peer} = connection;
 		const key = peerKey(peer.id);

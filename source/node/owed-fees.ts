@@ -8,6 +8,7 @@ import {
 	TAB_REQUESTS,
 } from '../dht/request-fees.js';
 import {paymentDetails} from '../market/credit-line.js';
+import {feeFor} from '../market/pricing.js';
 import {peerKey} from '../market/rails/rail.js';
 import type {TransferHooks} from '../market/transfer-hooks.js';
 import type {PeerIdentity} from '../wire/handshake.js';
@@ -169,7 +170,7 @@ export class OwedFees {
 		const {market} = this.hooks;
 		try {
 			const terms = await this.hooks.termsOf(tab.peer);
-			const amount = (tab.kind === 'lookup' ? terms.lookupFee : terms.requestFee) * BigInt(count);
+			const amount = feeFor(tab.kind, terms) * BigInt(count);
 			if (amount === 0n) return;
 			await market.touch(tab.peer);
 			await market.ledger.apply(tab.key, {id, kind: 'used', amount, reason: tab.kind});
