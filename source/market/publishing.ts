@@ -96,16 +96,18 @@ export function mayAdvertise(advertiserRank: number, targetRank: number): boolea
 	return advertiserRank > targetRank;
 }
 
+/** RANK_TOO_LOW unless the publisher outranks us: checked before anything else is looked at. */
+export function rankRefusal(publisherRank: number, ownRank: number): TornetError | undefined {
+	if (mayPublish(publisherRank, ownRank)) return undefined;
+	return new TornetError(
+		'RANK_TOO_LOW',
+		`publishing here needs a rank above ${ownRank}; the publisher has ${publisherRank}`,
+	);
+}
+
 export function decidePublish(offer: PublishOffer, state: PublishState): PublishDecision {
-	if (!mayPublish(offer.publisherRank, state.ownRank)) {
-		return {
-			accept: false,
-			error: new TornetError(
-				'RANK_TOO_LOW',
-				`publishing here needs a rank above ${state.ownRank}; the publisher has ${offer.publisherRank}`,
-			),
-		};
-	}
+	const rank = rankRefusal(offer.publisherRank, state.ownRank);
+	if (rank) return {accept: false, error: rank};
 
 	const displacement = displacementPrice(
 		offer.bytes,

@@ -10,7 +10,7 @@ import {earnedLine} from '../market/credit-line.js';
 import type {Market} from '../market/market.js';
 import {
 	decidePublish,
-	mayPublish,
+	rankRefusal,
 	type PublishState,
 	type StoredChunk,
 } from '../market/publishing.js';
@@ -118,15 +118,8 @@ export class OfferServer {
 			offered: request.offered,
 		};
 		// The rank comes first, before our store is even looked at.
-		if (!mayPublish(peer.rank, identity.rank)) {
-			const refusal = decidePublish(offer, {
-				ownRank: identity.rank,
-				freeBytes: 0,
-				stored: [],
-				settings: this.host.market().settings,
-			});
-			if (!refusal.accept) throw refusal.error;
-		}
+		const rank = rankRefusal(peer.rank, identity.rank);
+		if (rank) throw rank;
 
 		const key = keyOf(request.chunkId);
 		if (holdings.has(key)) return {status: 'held', charged: 0n};
