@@ -1,50 +1,18 @@
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test, {type ExecutionContext} from 'ava';
-import type {TransferTerms} from '../../source/chunks/transfer/chunk-server.js';
 import {fetchLink} from '../../source/chunks/transfer/fetch-link.js';
 import {isTornetError, type TornetError} from '../../source/errors.js';
 import {idToHex} from '../../source/identity/id.js';
 import {transferPrice} from '../../source/market/pricing.js';
-import {MarketService, type MarketServiceOptions} from '../../source/node/market-service.js';
-import type {PeerIdentity} from '../../source/wire/handshake.js';
+import type {MarketService} from '../../source/node/market-service.js';
 import {temporaryDirectory} from '../chunks/store-fixture.js';
-import {type Peer, publishOn, sourceFor, startPeer} from '../chunks/transfer-fixture.js';
-import {identityOfRank, SMALL_MARKET} from './service-fixture.js';
+import {type Peer, publishOn, sourceFor} from '../chunks/transfer-fixture.js';
+import {marketPeer, TRANSFER_MARKET} from './market-peer.js';
 
 const MB = 1 << 20;
-/**
- * Every byte priced at 8 bits (the floor; a chunk lands within 152 bits of its holder once in
- * 256) and a line of 1 MB × rank at 8 bits: a rank-3 fetcher may owe 3 MB of chunks, and the
- * holder takes one line of its cheques. A 4.5 MB file then costs about 1.5 lines.
- */
-const settings = {...SMALL_MARKET, lineBytesPerRank: 1_000_000, lineBits: 8, floorBits: 8};
-
-/** A transfer peer (endpoint, RPC, chunk store, chunk server) whose server asks the market. */
-async function marketPeer(
-	t: ExecutionContext,
-	rank: number,
-	options: MarketServiceOptions = {},
-): Promise<Peer & {service: MarketService}> {
-	let service: MarketService | undefined;
-	const peer = await startPeer(t, {
-		identity: identityOfRank(rank),
-		server: {
-			admit: async (from: PeerIdentity, terms: TransferTerms) => service!.admit(from, terms),
-		},
-	});
-	service = await MarketService.open(
-		{
-			identity: peer.identity,
-			rpc: peer.rpc,
-			endpoint: peer.endpoint,
-			options: {dataDir: peer.dataDir},
-		},
-		{settings, ...options},
-	);
-	t.teardown(async () => service!.close());
-	return {...peer, service};
-}
+/** A 4.5 MB file costs about 1.5 lines of TRANSFER_MARKET. */
+const settings = TRANSFER_MARKET;
 
 /** What the holder's chunks cost at its distance prices, request fees aside. */
 async function bytePrice(holder: Peer & {service: MarketService}): Promise<bigint> {

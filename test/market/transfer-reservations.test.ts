@@ -1,16 +1,16 @@
 import {randomBytes} from 'node:crypto';
 import {join} from 'node:path';
-import test, {type ExecutionContext} from 'ava';
+import test from 'ava';
 import type {TransferTerms} from '../../source/chunks/transfer/chunk-server.js';
 import {fetchLink} from '../../source/chunks/transfer/fetch-link.js';
 import {isTornetError, TornetError} from '../../source/errors.js';
 import {TransferHooks} from '../../source/market/transfer-hooks.js';
-import {MarketService} from '../../source/node/market-service.js';
 import type {PeerIdentity} from '../../source/wire/handshake.js';
 import {temporaryDirectory} from '../chunks/store-fixture.js';
-import {type Peer, publishOn, sourceFor, startPeer} from '../chunks/transfer-fixture.js';
+import {publishOn, sourceFor} from '../chunks/transfer-fixture.js';
 import {identity, levelMarket} from './fixture.js';
-import {identityOfRank, SMALL_MARKET} from './service-fixture.js';
+import {marketPeer} from './market-peer.js';
+import {SMALL_MARKET} from './service-fixture.js';
 
 /** A line of 3000 credits at rank 3; a chunk id far from the holder costs 100 + 1 per byte. */
 const settings = {...SMALL_MARKET, floorBits: 1};
@@ -68,33 +68,6 @@ test('a charge waits while only our transfers in flight fill the line, and never
 	t.is(held(), 0);
 });
 
-/** A holder with a market, its upload capped so low that a fetcher's stall timer fires. */
-async function marketPeer(
-	t: ExecutionContext,
-	rank: number,
-	cap = 0,
-): Promise<Peer & {service: MarketService}> {
-	let service: MarketService | undefined;
-	const peer = await startPeer(t, {
-		identity: identityOfRank(rank),
-		server: {
-			uploadBytesPerSecond: () => cap,
-			admit: async (from: PeerIdentity, terms: TransferTerms) => service!.admit(from, terms),
-		},
-	});
-	service = await MarketService.open(
-		{
-			identity: peer.identity,
-			rpc: peer.rpc,
-			endpoint: peer.endpoint,
-			options: {dataDir: peer.dataDir},
-		},
-		{settings: {...SMALL_MARKET, lineBytesPerRank: 1_000_000, lineBits: 8, floorBits: 8}},
-	);
-	t.teardown(async () => service!.close());
-	return {...peer, service};
-}
-
 async function until(condition: () => boolean): Promise<void> {
 	for (let turn = 0; turn < 500 && !condition(); turn++)
 		await new Promise((resolve) => setTimeout(resolve, 20));
@@ -102,7 +75,7 @@ async function until(condition: () => boolean): Promise<void> {
 
 test('a stalled, retried and aborted chunk transfer ends every reservation on both sides', async (t) => {
 	// One slice a minute: the first slice goes out (the bucket lends it), then the holder stalls.
-	const a = await marketPeer(t, 0, 1);
+	const a = await marketPeer(t, 0, {uploadBytesPerSecond: 1});
 	const b = await marketPeer(t, 3);
 	const {result} = await publishOn(t, [a], 200_000);
 	const out = join(await temporaryDirectory(t), 'fetched.bin');
